@@ -1,0 +1,115 @@
+/** Every code a tokenward error can carry. */
+export type ErrorCode =
+  | 'ERR_NOT_SIGNED_IN'
+  | 'ERR_SESSION_EXPIRED'
+  | 'ERR_REFRESH_FAILED'
+  | 'ERR_INVALID_TOKEN_RESPONSE'
+  | 'ERR_INVALID_JWT'
+  | 'ERR_ABORTED'
+  | 'ERR_CONFIG'
+  | 'ERR_DISPOSED';
+
+const brand = Symbol.for('tokenward.error');
+
+/**
+ * Base of every error tokenward throws. Messages never contain a token.
+ * @example
+ * try { await session.getAccessToken(); } catch (e) { if (isTokenwardError(e)) console.log(e.code); }
+ */
+export class TokenwardError extends Error {
+  readonly code: ErrorCode;
+  /** Marks instances across realms and duplicate installs (see `isTokenwardError`). */
+  readonly [brand] = true;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * True for any tokenward error, even one from another copy of the package.
+ * @example
+ * if (isTokenwardError(error) && error.code === 'ERR_SESSION_EXPIRED') redirectToLogin();
+ */
+export function isTokenwardError(value: unknown): value is TokenwardError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/** No session: never signed in, or signed out. */
+export class NotSignedInError extends TokenwardError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_NOT_SIGNED_IN', 'Not signed in', options);
+  }
+}
+
+/** The server refused the refresh: a new sign-in is needed. */
+export class SessionExpiredError extends TokenwardError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_SESSION_EXPIRED', 'The session has expired; sign in again', options);
+  }
+}
+
+/** What a refresh failure carries, as far as it is known. */
+export interface RefreshFailure {
+  /** HTTP status of the refresh response, if any. */
+  status?: number;
+  /** OAuth `error` code from the response body, if any. */
+  oauthError?: string;
+  /** Delay the server asked for (`Retry-After`), in ms. */
+  retryAfterMs?: number;
+  /** Set by whoever knows better than the status (a refresher, a transport). */
+  kind?: 'transient' | 'terminal';
+}
+
+/** A refresh attempt failed. `status`, `oauthError` and `retryAfterMs` say how, when known. */
+export class RefreshFailedError extends TokenwardError {
+  readonly status: number | undefined;
+  readonly oauthError: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly kind: 'transient' | 'terminal' | undefined;
+
+  constructor(message: string, failure: RefreshFailure = {}, options?: { cause?: unknown }) {
+    super('ERR_REFRESH_FAILED', message, options);
+    this.status = failure.status;
+    this.oauthError = failure.oauthError;
+    this.retryAfterMs = failure.retryAfterMs;
+    this.kind = failure.kind;
+  }
+}
+
+/** The refresher or sign-in produced something that is not a usable token. */
+export class InvalidTokenResponseError extends TokenwardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_TOKEN_RESPONSE', message, options);
+  }
+}
+
+/** A string that should have been a JWT is not one (or is over 16 KiB). */
+export class InvalidJwtError extends TokenwardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_JWT', message, options);
+  }
+}
+
+/** The caller's `AbortSignal` fired while it waited. */
+export class AbortedError extends TokenwardError {
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_ABORTED', 'The operation was aborted', options);
+  }
+}
+
+/** The options make no sense; the message says which. */
+export class ConfigError extends TokenwardError {
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
+}
+
+/** The session was disposed. */
+export class DisposedError extends TokenwardError {
+  constructor() {
+    super('ERR_DISPOSED', 'The session was disposed');
+  }
+}
