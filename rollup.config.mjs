@@ -1,5 +1,5 @@
 // One factory builds every package: ESM JavaScript plus bundled .d.ts per entry.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
@@ -36,4 +36,6 @@ function buildPackage(dir) {
   ];
 }
 
-export default ['packages/core', 'packages/browser', 'packages/node'].flatMap(buildPackage);
+export default ['packages/core', 'packages/browser', 'packages/node']
+  .filter((dir) => existsSync(`${dir}/src/index.ts`))
+  .flatMap(buildPackage);

@@ -95,7 +95,7 @@ export interface SessionSnapshot {
 
 /** What one session tells its peers (other tabs). */
 export type PeerAnnouncement =
-  | { type: 'tokens'; tokens: TokenSet; signedIn: boolean }
+  | { type: 'tokens'; token: TokenSet; signedIn: boolean }
   | { type: 'signed-out' }
   | { type: 'session-expired'; reason: string };
 

@@ -1,0 +1,16 @@
+import { isTokenwardError, type RefreshFailedError } from './errors.js';
+import type { FailureKind } from './types.js';
+
+/** OAuth errors that no retry can fix. */
+const TERMINAL_OAUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_scope', 'invalid_target']);
+
+/**
+ * The default failure classification: a refresh answered 401, or with a terminal OAuth error, ends
+ * the session; everything else (network, timeout, 5xx, 429, unreadable bodies) is retried with backoff.
+ */
+export function classifyError(error: unknown): FailureKind {
+  if (!isTokenwardError(error) || error.code !== 'ERR_REFRESH_FAILED') return 'transient';
+  const { kind, status, oauthError } = error as RefreshFailedError;
+  if (kind) return kind;
+  return status === 401 || (oauthError !== undefined && TERMINAL_OAUTH_ERRORS.has(oauthError)) ? 'terminal' : 'transient';
+}

@@ -1,0 +1,97 @@
+import { isTokenwardError } from './errors.js';
+import { createOriginCheck } from './create-origin-check.js';
+import type { Session, TokenSet } from './types.js';
+
+export interface AuthFetchOptions {
+  /** Origins that receive the token. Required outside a browser; in a browser the page's origin by default. */
+  origins?: readonly string[];
+  /** The fetch to wrap. Default: the global `fetch`, looked up on every call. */
+  fetch?: typeof fetch;
+  /** Retry once with a fresh token when an allowed origin answers 401. Default true. */
+  retryUnauthorized?: boolean;
+  /** Headers to add for a request to an allowed origin. Default: `Authorization: Bearer <token>`. */
+  headers?: (token: TokenSet, method: string) => Record<string, string>;
+  /** `credentials` for requests to allowed origins (cookie mode uses `'include'`). Default: the caller's. */
+  credentials?: RequestCredentials;
+}
+
+/**
+ * Wraps `fetch` so that requests to allowed origins carry a valid token: it waits for a refresh in
+ * flight, and after a 401 it refreshes (only if that token is still current) and retries once.
+ * @example
+ * const authFetch = createAuthFetch(session, { origins: ['https://api.example.com'] });
+ * const response = await authFetch('https://api.example.com/me');
+ */
+export function createAuthFetch(session: Session, options: AuthFetchOptions = {}): typeof fetch {
+  const isAllowed = createOriginCheck(options.origins);
+  const { retryUnauthorized = true, headers: headersFor = bearer, credentials } = options;
+
+  return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const baseFetch = options.fetch ?? globalThis.fetch;
+    const request = typeof input === 'object' && typeof (input as Request).url === 'string' ? (input as Request) : undefined;
+    if (!isAllowed(request ? request.url : String(input))) return baseFetch(input, init);
+
+    const signal = init?.signal ?? request?.signal ?? undefined;
+    const method = init?.method ?? request?.method ?? 'GET';
+    // A Request's body is consumed by sending it: keep a copy for the one retry.
+    const spare = retryUnauthorized && request?.body ? request.clone() : input;
+    const send = (target: RequestInfo | URL, token: TokenSet) =>
+      baseFetch(target, withAuth(init, request, headersFor(token, method), credentials));
+
+    const token = await session.getTokenSet({ signal });
+    const response = await send(input, token);
+    if (response.status !== 401 || !retryUnauthorized) return response;
+
+    // Forces a refresh only if `token` is still current: a late 401 for a replaced token just retries.
+    session.invalidate(token);
+    if (isOneShot(init?.body)) return response;
+    let fresh: TokenSet;
+    try {
+      fresh = await session.getTokenSet({ signal });
+    } catch (error) {
+      if (isTokenwardError(error) && error.code === 'ERR_ABORTED') throw error;
+      return response;
+    }
+    response.body?.cancel().catch(() => {});
+    return send(spare, fresh);
+  };
+}
+
+function bearer(token: TokenSet): Record<string, string> {
+  if (token.accessToken === undefined) return {};
+  const scheme = /^bearer$/i.test(token.tokenType) ? 'Bearer' : token.tokenType;
+  return { authorization: `${scheme} ${token.accessToken}` };
+}
+
+/** The caller's init with our headers added; a header the caller set itself wins. */
+function withAuth(init: RequestInit | undefined, request: Request | undefined, extra: Record<string, string>, credentials: RequestCredentials | undefined): RequestInit {
+  const source = init?.headers ?? request?.headers;
+  let headers: HeadersInit;
+  if (source === undefined) headers = extra;
+  else if (isPlainObject(source)) headers = mergePlain(source, extra);
+  else {
+    const merged = new Headers(source);
+    for (const name in extra) if (!merged.has(name)) merged.set(name, extra[name]!);
+    headers = merged;
+  }
+  return credentials ? { ...init, headers, credentials } : { ...init, headers };
+}
+
+function mergePlain(source: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const merged = { ...extra, ...source };
+  for (const key in source) {
+    const lower = key.toLowerCase();
+    if (lower !== key && lower in extra) delete merged[lower];
+  }
+  return merged;
+}
+
+function isPlainObject(value: HeadersInit): value is Record<string, string> {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A stream (or async iterable) body can be sent only once. */
+function isOneShot(body: BodyInit | null | undefined): boolean {
+  return typeof body === 'object' && body !== null && (typeof (body as ReadableStream).getReader === 'function' || Symbol.asyncIterator in body);
+}

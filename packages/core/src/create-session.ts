@@ -1,0 +1,211 @@
+import { classifyError } from './classify-error.js';
+import { createEmitter } from './create-emitter.js';
+import { AbortedError, ConfigError, DisposedError, RefreshFailedError, isTokenwardError, type TokenwardError } from './errors.js';
+import type { Effect } from './machine/effects.js';
+import type { MachineEvent } from './machine/events.js';
+import { defaultPolicy } from './machine/policy.js';
+import { initialState } from './machine/state.js';
+import { transition } from './machine/transition.js';
+import { systemClock } from './system-clock.js';
+import { toTokenSet } from './to-token-set.js';
+import type { GetTokenOptions, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, TokenSet } from './types.js';
+
+/** setTimeout's ceiling; longer waits re-check the clock when they fire. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+type Reply = Extract<Effect, { type: 'reply' }>['reply'];
+
+interface Waiter {
+  resolve(token: TokenSet): void;
+  reject(error: TokenwardError): void;
+}
+
+/**
+ * Creates a session: the token-state machine plus the small runtime that runs its effects (timers,
+ * refresh calls, events, peers).
+ * @example
+ * const session = createSession({ refresh: async () => ({ accessToken, expiresIn: 300 }) });
+ * session.on('session-expired', ({ reason }) => showSignIn(reason));
+ * const token = await session.getAccessToken();
+ */
+export function createSession(options: SessionOptions): Session {
+  if (typeof options?.refresh !== 'function') throw new ConfigError('createSession needs a `refresh` function');
+  const { clock = systemClock, random = Math.random, coordinator, lifecycle } = options;
+  const policy = resolvePolicy(options.policy);
+  const emitter = createEmitter(options.onListenerError ?? ((error) => console.error('[tokenward] an event listener threw', error)));
+  const waiters = new Set<Waiter>();
+  let state = initialState(lifecycle?.isOnline() ?? true);
+  let serial = 0;
+  let timer: unknown;
+  let inflight: AbortController | undefined;
+  let disposed = false;
+
+  function dispatch(event: MachineEvent): Reply | undefined {
+    if (disposed) return undefined;
+    const [next, effects] = transition(state, event, policy);
+    state = next;
+    let answer: Reply | undefined;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'reply': answer = effect.reply; break;
+        case 'schedule': schedule(effect.at); break;
+        case 'start-refresh': startRefresh(effect); break;
+        case 'abort-refresh': inflight?.abort(); inflight = undefined; break;
+        case 'settle': settle(effect.error); break;
+        case 'emit': emitter.emit(effect.event, effect.payload as never); break;
+        case 'announce': coordinator?.announce(effect.message); break;
+      }
+    }
+    return answer;
+  }
+
+  function schedule(at: number | undefined): void {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+    if (at === undefined) return;
+    const delay = Math.min(Math.max(0, at - clock.now()), MAX_DELAY);
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      dispatch({ type: 'tick', now: clock.now() });
+    }, delay);
+  }
+
+  function startRefresh({ attempt, reason, current }: Extract<Effect, { type: 'start-refresh' }>): void {
+    const controller = new AbortController();
+    inflight = controller;
+    const { signal } = controller;
+    const sentAt = clock.now();
+    const context = { reason, signal, current, attempt };
+    const timeout = clock.setTimeout(() => controller.abort(new RefreshFailedError('Refresh timed out', { kind: 'transient' })), policy.timeoutMs);
+    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    // The refresher runs on a later tick: user code never runs inside `dispatch`.
+    const run = () => options.refresh(context);
+    const refreshed = Promise.resolve().then(() => (coordinator ? coordinator.refresh(run, context) : run()));
+    Promise.race([refreshed, aborted]).then(
+      (response) => {
+        let token: TokenSet;
+        try {
+          token = toTokenSet(response, sentAt, ++serial);
+        } catch (error) {
+          return failed(attempt, error);
+        }
+        dispatch({ type: 'refreshed', now: clock.now(), attempt, token, rand: random() });
+      },
+      (error: unknown) => failed(attempt, error),
+    ).finally(() => {
+      clock.clearTimeout(timeout);
+      if (inflight === controller) inflight = undefined;
+    });
+  }
+
+  function failed(attempt: number, cause: unknown): void {
+    const error = isTokenwardError(cause) ? cause : new RefreshFailedError('Refresh failed', {}, { cause });
+    const kind = options.classifyError?.(cause) ?? classifyError(error);
+    const retryAfterMs = (error as RefreshFailedError).retryAfterMs;
+    dispatch({ type: 'failed', now: clock.now(), attempt, error, kind, retryAfterMs, rand: random() });
+  }
+
+  function settle(error: TokenwardError | undefined): void {
+    const settled = [...waiters];
+    waiters.clear();
+    for (const waiter of settled) {
+      if (error) waiter.reject(error);
+      else waiter.resolve(state.token!);
+    }
+  }
+
+  function waitForToken(signal: AbortSignal | undefined): Promise<TokenSet> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      waiters.add(waiter);
+      if (!signal) return;
+      // Only this caller stops waiting; the shared refresh goes on for the others.
+      const onAbort = () => waiters.delete(waiter) && reject(new AbortedError({ cause: signal.reason }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiter.resolve = (token) => (signal.removeEventListener('abort', onAbort), resolve(token));
+      waiter.reject = (error) => (signal.removeEventListener('abort', onAbort), reject(error));
+    });
+  }
+
+  function onPeer(message: PeerAnnouncement): void {
+    if (message.type === 'tokens') {
+      // Peers are another tab's code: their token is re-validated and re-numbered here.
+      let token: TokenSet;
+      try {
+        token = toTokenSet({ ...message.token, expiresIn: undefined, serverDate: undefined }, message.token.obtainedAt, ++serial);
+      } catch {
+        return;
+      }
+      message = { ...message, token };
+    }
+    dispatch({ type: 'peer', now: clock.now(), message, rand: random() });
+  }
+
+  const cleanups = [
+    lifecycle?.subscribe((signal) =>
+      dispatch(signal === 'wake' ? { type: 'tick', now: clock.now() } : { type: 'connectivity', now: clock.now(), online: signal === 'online' }),
+    ),
+    coordinator?.subscribe(onPeer),
+  ];
+
+  const session: Session = {
+    getTokenSet(options?: GetTokenOptions): Promise<TokenSet> {
+      if (disposed) return Promise.reject(new DisposedError());
+      const signal = options?.signal;
+      if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
+      const minValidityMs = Number.isFinite(options?.minValidityMs) ? options!.minValidityMs! : 0;
+      const answer = dispatch({ type: 'request', now: clock.now(), minValidityMs });
+      if (answer === 'token') return Promise.resolve(state.token!);
+      return answer === 'wait' ? waitForToken(signal) : Promise.reject(answer);
+    },
+    getAccessToken: (options) => session.getTokenSet(options).then((token) => token.accessToken ?? ''),
+    refresh() {
+      if (disposed) return Promise.reject(new DisposedError());
+      const answer = dispatch({ type: 'refresh', now: clock.now() });
+      const result = answer === 'wait' ? waitForToken(undefined) : answer === 'token' ? Promise.resolve(state.token!) : Promise.reject(answer);
+      return result.then((token) => token.accessToken ?? '');
+    },
+    signIn(tokens) {
+      if (disposed) throw new DisposedError();
+      const now = clock.now();
+      dispatch({ type: 'sign-in', now, token: toTokenSet(tokens, now, ++serial), rand: random() });
+    },
+    signOut: () => void dispatch({ type: 'sign-out', now: clock.now() }),
+    invalidate(token) {
+      const current = state.token;
+      const id = typeof token === 'string' ? (current?.accessToken === token ? current.id : -1) : token.id;
+      dispatch({ type: 'invalidate', now: clock.now(), tokenId: id });
+    },
+    getSnapshot: () => ({
+      status: state.status,
+      expiresAt: state.token?.expiresAt,
+      refreshAt: state.token ? state.refreshAt : undefined,
+      retryAt: state.retryAt,
+      error: state.error,
+    }),
+    on: (event, listener) => emitter.on(event, listener),
+    dispose() {
+      if (disposed) return;
+      schedule(undefined);
+      disposed = true;
+      inflight?.abort();
+      for (const cleanup of cleanups) cleanup?.();
+      const pending = [...waiters];
+      waiters.clear();
+      for (const waiter of pending) waiter.reject(new DisposedError());
+      emitter.clear();
+    },
+  };
+
+  if (options.tokens) session.signIn(options.tokens);
+  return session;
+}
+
+function resolvePolicy(overrides: Partial<RefreshPolicy> | undefined): RefreshPolicy {
+  const policy = { ...defaultPolicy, ...overrides };
+  for (const [key, value] of Object.entries(policy)) {
+    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new ConfigError(`policy.${key} must be a finite number >= 0`);
+  }
+  if (policy.leadFraction > 1 || policy.jitterFraction > 1) throw new ConfigError('policy fractions must be between 0 and 1');
+  return policy;
+}

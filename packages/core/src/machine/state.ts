@@ -1,0 +1,50 @@
+import type { TokenwardError } from '../errors.js';
+import type { RefreshReason, SessionStatus, TokenSet } from '../types.js';
+
+/** Where a session without a usable token falls back to when a refresh is refused. */
+export type Fallback = 'unknown' | 'anonymous' | 'expired';
+
+/** Everything the machine knows. Plain data: the runtime owns timers, promises and listeners. */
+export interface MachineState {
+  readonly status: SessionStatus;
+  /** The current token; kept (even when expired) until a new one, sign-out or expiry replaces it. */
+  readonly token: TokenSet | undefined;
+  readonly refreshAt: number | undefined;
+  readonly retryAt: number | undefined;
+  /** Number of the latest refresh started; results for any other number are stale. */
+  readonly attempt: number;
+  /** Why the refresh in flight started. */
+  readonly reason: RefreshReason | undefined;
+  /** Consecutive transient failures, for backoff. */
+  readonly failures: number;
+  readonly error: TokenwardError | undefined;
+  readonly fallback: Fallback;
+  readonly online: boolean;
+}
+
+export function initialState(online = true): MachineState {
+  return {
+    status: 'unknown',
+    token: undefined,
+    refreshAt: undefined,
+    retryAt: undefined,
+    attempt: 0,
+    reason: undefined,
+    failures: 0,
+    error: undefined,
+    fallback: 'unknown',
+    online,
+  };
+}
+
+/** Whether `token` stays valid for at least `minValidityMs` after `now`. */
+export function isValid(token: TokenSet | undefined, now: number, minValidityMs = 0): token is TokenSet {
+  return token !== undefined && token.expiresAt - minValidityMs > now;
+}
+
+/** When the runtime must wake the machine next, if ever. */
+export function wakeAt(state: MachineState): number | undefined {
+  // Offline, nothing is refreshed proactively; coming back online re-checks the clock.
+  if (!state.online) return undefined;
+  return state.status === 'active' ? state.refreshAt : state.status === 'backoff' ? state.retryAt : undefined;
+}

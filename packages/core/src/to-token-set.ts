@@ -1,0 +1,65 @@
+import { InvalidTokenResponseError, isTokenwardError } from './errors.js';
+import { readJwtTimes } from './read-jwt-times.js';
+import type { TokenResponse, TokenSet } from './types.js';
+
+const MAX_TOKEN_LENGTH = 64 * 1024;
+/** Lifetimes past this are nonsense (or an attempt to pin a token forever). */
+const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
+
+/**
+ * Validates a token response and fixes its expiry on the local clock (DESIGN rule 5): `expiresAt`
+ * as given, else `expires_in` counted from when the request was sent (`sentAt`, never later than the
+ * server meant), else a JWT `exp` corrected by the server's clock (`iat` or the `Date` header).
+ */
+export function toTokenSet(response: TokenResponse, sentAt: number, id: number): TokenSet {
+  if (typeof response !== 'object' || response === null) throw invalid('is not an object');
+  const { accessToken, refreshToken, scope, tokenType } = response;
+  if (accessToken !== undefined && (typeof accessToken !== 'string' || accessToken === '' || accessToken.length > MAX_TOKEN_LENGTH)) {
+    throw invalid('has an unusable access token');
+  }
+  if (refreshToken !== undefined && (typeof refreshToken !== 'string' || refreshToken.length > MAX_TOKEN_LENGTH)) {
+    throw invalid('has an unusable refresh token');
+  }
+  const expiresAt = expiryOf(response, sentAt);
+  if (expiresAt === undefined) throw invalid('has no usable expiry');
+  if (!(expiresAt > sentAt && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has an expiry out of range');
+  return {
+    id,
+    accessToken,
+    tokenType: typeof tokenType === 'string' && tokenType.length < 64 ? tokenType : 'Bearer',
+    expiresAt,
+    obtainedAt: sentAt,
+    refreshToken,
+    scope: typeof scope === 'string' ? scope : undefined,
+  };
+}
+
+function expiryOf(response: TokenResponse, sentAt: number): number | undefined {
+  if (isFiniteNumber(response.expiresAt)) return response.expiresAt;
+  const expiresIn = typeof response.expiresIn === 'string' ? Number(response.expiresIn) : response.expiresIn;
+  if (isFiniteNumber(expiresIn) && expiresIn > 0) return sentAt + expiresIn * 1000;
+  if (typeof response.accessToken !== 'string') return undefined;
+  const { exp, iat } = jwtTimes(response.accessToken);
+  if (exp === undefined) return undefined;
+  // The server's own clock measures the lifetime; the local clock only anchors it at `sentAt`.
+  if (iat !== undefined) return sentAt + (exp - iat) * 1000;
+  if (isFiniteNumber(response.serverDate)) return sentAt + exp * 1000 - response.serverDate - 1000;
+  return exp * 1000;
+}
+
+function jwtTimes(token: string): { exp?: number; iat?: number } {
+  try {
+    return readJwtTimes(token);
+  } catch (error) {
+    if (isTokenwardError(error)) return {};
+    throw error;
+  }
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function invalid(what: string): InvalidTokenResponseError {
+  return new InvalidTokenResponseError(`Token response ${what}`);
+}
