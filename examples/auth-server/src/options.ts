@@ -1,0 +1,101 @@
+/** A demo account. A real server stores a password hash (scrypt, argon2), never the password. */
+export interface AuthUser {
+  username: string;
+  password: string;
+  role: string;
+}
+
+/** A route added next to the built-in ones (for example by the SPA demo or a test). */
+export interface ExtraRoute {
+  method: string;
+  path: string;
+  handler: (request: Request) => Promise<Response> | Response;
+}
+
+/** Everything is optional; the defaults suit the live demo. */
+export interface AuthServerOptions {
+  /** Access-token lifetime. Default 30 seconds, short so the demo shows refreshes. */
+  accessTtlSeconds?: number;
+  /** Refresh-token lifetime, renewed on every rotation. Default one day. */
+  refreshTtlSeconds?: number;
+  /**
+   * How long after its rotation a refresh token may be presented again and still get
+   * the current child instead of revoking the family. Default 5000. `0` is strict:
+   * any reuse revokes the family.
+   */
+  graceMs?: number;
+  /** Signing-key rotation interval. Default 10 minutes; `0` never rotates. */
+  keyRotationMs?: number;
+  /** `iss` of the access tokens. Default `http://127.0.0.1`. */
+  issuer?: string;
+  /** `aud` of the access tokens. Default `tokenward-demo-api`. */
+  audience?: string;
+  /** Default: `demo`/`demo` (role `user`) and `admin`/`admin` (role `admin`). */
+  users?: readonly AuthUser[];
+  /** `'auto'` (default) adds `Secure` to cookies only when the request URL is https. */
+  secure?: 'auto' | boolean;
+  /** Delay before a refresh is answered, after the rotation happened (a tab closing mid-refresh). */
+  refreshDelayMs?: number | (() => number);
+  /**
+   * Called on every `POST /auth/refresh` before anything else. Return a Response to answer
+   * with it (500, 429, HTML, a promise that never settles...), or undefined to go on.
+   */
+  faults?: (request: Request) => Response | Promise<Response | undefined> | undefined;
+  /** Milliseconds since the epoch. Default `Date.now`. Drives token times and key rotation. */
+  clock?: () => number;
+  /** Routes checked before the built-in ones. */
+  extraRoutes?: readonly ExtraRoute[];
+  /** Serve this directory at `/` (`index.html` for `/`) when no route matches. */
+  staticDir?: string;
+}
+
+export interface ResolvedOptions {
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  graceMs: number;
+  keyRotationMs: number;
+  issuer: string;
+  audience: string;
+  users: readonly AuthUser[];
+  secure: 'auto' | boolean;
+  refreshDelayMs: () => number;
+  faults: AuthServerOptions['faults'];
+  clock: () => number;
+  extraRoutes: readonly ExtraRoute[];
+  staticDir: string | undefined;
+}
+
+const DEFAULT_USERS: readonly AuthUser[] = [
+  { username: 'demo', password: 'demo', role: 'user' },
+  { username: 'admin', password: 'admin', role: 'admin' },
+];
+
+export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions {
+  const delay = options.refreshDelayMs ?? 0;
+  const resolved: ResolvedOptions = {
+    accessTtlSeconds: options.accessTtlSeconds ?? 30,
+    refreshTtlSeconds: options.refreshTtlSeconds ?? 24 * 60 * 60,
+    graceMs: options.graceMs ?? 5000,
+    keyRotationMs: options.keyRotationMs ?? 10 * 60 * 1000,
+    issuer: options.issuer ?? 'http://127.0.0.1',
+    audience: options.audience ?? 'tokenward-demo-api',
+    users: options.users ?? DEFAULT_USERS,
+    secure: options.secure ?? 'auto',
+    refreshDelayMs: typeof delay === 'function' ? delay : () => delay,
+    faults: options.faults,
+    clock: options.clock ?? Date.now,
+    extraRoutes: options.extraRoutes ?? [],
+    staticDir: options.staticDir,
+  };
+  assertDuration('accessTtlSeconds', resolved.accessTtlSeconds, 1);
+  assertDuration('refreshTtlSeconds', resolved.refreshTtlSeconds, 1);
+  assertDuration('graceMs', resolved.graceMs, 0);
+  assertDuration('keyRotationMs', resolved.keyRotationMs, 0);
+  return resolved;
+}
+
+function assertDuration(name: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min) {
+    throw new TypeError(`auth-server: ${name} must be a finite number >= ${min}, got ${value}`);
+  }
+}
