@@ -1,0 +1,99 @@
+import { RefreshFailedError, isTokenwardError } from '@tokenward/core';
+import * as oauth from 'oauth4webapi';
+import { parseHttpDate } from './clock-offset.js';
+
+/** OAuth error codes that a retry cannot fix: the configuration or the grant must change. */
+const terminalCodes = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_scope',
+  'invalid_target',
+  'invalid_request',
+  'invalid_grant',
+  'unsupported_grant_type',
+  'access_denied',
+]);
+/** OAuth error codes that say "later", whatever the status. */
+const transientCodes = new Set(['temporarily_unavailable', 'slow_down', 'server_error']);
+const transientStatuses = new Set([408, 425, 429]);
+
+interface Failure {
+  status?: number;
+  oauthError?: string;
+  description?: string;
+  response?: Response;
+}
+
+/**
+ * Turns whatever a discovery or token request threw into a `RefreshFailedError` that says whether
+ * retrying can help (`kind`), and how: `status`, `oauthError`, `retryAfterMs`.
+ */
+export function toRefreshError(error: unknown, what = 'Token request'): RefreshFailedError {
+  if (error instanceof RefreshFailedError) return error;
+  if (isTokenwardError(error)) {
+    return new RefreshFailedError(`${what} failed: ${error.message}`, { kind: 'terminal' }, { cause: error });
+  }
+  if (isAbort(error)) {
+    return new RefreshFailedError(`${what} was aborted or timed out`, { kind: 'transient' }, { cause: error });
+  }
+  const failure = describe(error);
+  if (failure === undefined) {
+    // fetch rejects with a TypeError on network failure; oauth4webapi throws coded TypeErrors on bad input.
+    const coded = (error as { code?: unknown } | null)?.code;
+    const terminal = error instanceof oauth.UnsupportedOperationError || (typeof coded === 'string' && coded.startsWith('ERR_INVALID_ARG'));
+    const detail = error instanceof Error ? error.message : String(error);
+    return new RefreshFailedError(`${what} failed: ${detail}`, { kind: terminal ? 'terminal' : 'transient' }, { cause: error });
+  }
+  const { status, oauthError, description, response } = failure;
+  const kind = classify(status, oauthError);
+  const said = oauthError ? `${oauthError}${description ? ` (${truncate(description)})` : ''}` : `HTTP ${status ?? '?'}`;
+  return new RefreshFailedError(
+    `${what} failed: ${said}`,
+    { status, oauthError, retryAfterMs: retryAfter(response), kind },
+    { cause: error },
+  );
+}
+
+/** Transient unless the status or the OAuth error says a retry cannot help. */
+export function classify(status: number | undefined, oauthError: string | undefined): 'transient' | 'terminal' {
+  if (oauthError !== undefined) {
+    if (transientCodes.has(oauthError)) return 'transient';
+    if (terminalCodes.has(oauthError)) return 'terminal';
+  }
+  if (status === undefined || status >= 500 || transientStatuses.has(status)) return 'transient';
+  return status >= 400 ? 'terminal' : 'transient';
+}
+
+/** `Retry-After` in ms: delay-seconds, or an HTTP date read against the response's own `Date`. */
+export function retryAfter(response: Response | undefined): number | undefined {
+  const value = response?.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = parseHttpDate(value);
+  if (at === undefined) return undefined;
+  const now = parseHttpDate(response?.headers.get('date')) ?? Date.now();
+  return Math.max(0, at - now);
+}
+
+function describe(error: unknown): Failure | undefined {
+  if (error instanceof oauth.ResponseBodyError) {
+    return { status: error.status, oauthError: error.error, description: error.error_description, response: error.response };
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const parameters = error.cause.find((challenge) => challenge.parameters.error)?.parameters;
+    return { status: error.status, oauthError: parameters?.error, description: parameters?.error_description, response: error.response };
+  }
+  if (error instanceof oauth.OperationProcessingError && error.cause instanceof Response) {
+    return { status: error.cause.status, response: error.cause };
+  }
+  return undefined;
+}
+
+function isAbort(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
+function truncate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

@@ -1,0 +1,182 @@
+import { ConfigError, DisposedError, createSession } from '@tokenward/core';
+import type { Clock, GetTokenOptions, RefreshPolicy, Session } from '@tokenward/core';
+import type * as oauth from 'oauth4webapi';
+import { toRefreshError } from './classify.js';
+import { createClientAuth, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
+import { createClockOffset } from './clock-offset.js';
+import { createServerResolver } from './discovery.js';
+import { observeFetch, type FetchLike } from './observe-fetch.js';
+import { withTerminalRetry } from './terminal-retry.js';
+import { createTokenCache, type NormalizedKey, type TokenKey } from './token-cache.js';
+import { requestToken } from './token-endpoint.js';
+
+export interface ClientCredentialsOptions extends TokenKey {
+  /** The issuer: its metadata is discovered once (OpenID Connect, then RFC 8414 well-known). */
+  issuer?: string;
+  /** The token endpoint, when there is no discovery. With `issuer` too, no discovery is made. */
+  tokenEndpoint?: string;
+  clientId: string;
+  /** For `client_secret_basic` (the default with a secret) and `client_secret_post`. */
+  clientSecret?: string;
+  /** For `private_key_jwt` (the default with a key): a CryptoKey, KeyObject, private JWK or PKCS#8 PEM. */
+  privateKey?: PrivateKeyInput;
+  /** The `kid` of `privateKey` (a JWK's own `kid` is used otherwise). */
+  keyId?: string;
+  /** JWS algorithm of the assertion; inferred from the key when absent. */
+  algorithm?: string;
+  authMethod?: ClientAuthMethod;
+  /**
+   * The form parameter that carries `audience`: `audience` (the default; Auth0 and many gateways)
+   * or `resource` (RFC 8707 resource indicators: oidc-provider, Keycloak, Entra-style servers).
+   */
+  audienceParameter?: 'audience' | 'resource';
+  /** Refresh-ahead and backoff timing, passed to each session. */
+  policy?: Partial<RefreshPolicy>;
+  /** Time as a port. Timers of the default clock never keep the process alive. */
+  clock?: Clock;
+  random?: () => number;
+  /** Replaces global `fetch` for the discovery and token requests. */
+  fetch?: FetchLike;
+  /** Allows `http:` endpoints. Default: only on loopback hosts (127.0.0.1, ::1, localhost). */
+  allowInsecureRequests?: boolean;
+  /** After a terminal refusal, the next demand this much later tries once more. Default 60 s; `Infinity` never. */
+  terminalRetryMs?: number;
+}
+
+/** Per-call options of the `getAccessToken` shortcut: which token, and how long it must stay valid. */
+export type ClientTokenOptions = TokenKey & GetTokenOptions;
+
+/** A source of service tokens: one cached `Session` per (scope, audience, resource). */
+export interface ClientCredentials {
+  /** The session for a key; the same object for the same normalized key. */
+  session(key?: TokenKey): Session;
+  /** `session(key).getAccessToken(options)`. */
+  getAccessToken(options?: ClientTokenOptions): Promise<string>;
+  /** The server clock's offset from ours, in ms, as learned from `Date` headers. */
+  readonly clockOffsetMs: number;
+  /** Disposes every session: timers cancelled, refreshes in flight aborted. */
+  dispose(): void;
+}
+
+const loopback = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Creates an OAuth 2.0 client credentials token source.
+ * @example
+ * const tokens = createClientCredentials({ issuer: 'https://auth.example.com', clientId: 'billing', clientSecret: process.env.CLIENT_SECRET });
+ * const token = await tokens.getAccessToken({ audience: 'https://ledger.example.com', scope: 'ledger:write' });
+ */
+export function createClientCredentials(options: ClientCredentialsOptions): ClientCredentials {
+  const { issuer, tokenEndpoint, clientId } = validate(options);
+  const now = options.clock ? () => options.clock!.now() : Date.now;
+  const offset = createClockOffset();
+  const fetch = observeFetch(options.fetch ?? ((url, init) => globalThis.fetch(url, init)), offset, now);
+  const allowInsecureRequests = options.allowInsecureRequests ?? isLoopback(tokenEndpoint ?? issuer!);
+  const lifetime = new AbortController();
+  const resolveServer = createServerResolver({
+    issuer,
+    tokenEndpoint,
+    fetch,
+    allowInsecureRequests,
+    signal: lifetime.signal,
+    timeoutMs: options.policy?.timeoutMs ?? 10_000,
+  });
+  const method = options.authMethod ?? (options.privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic');
+  const auth = createClientAuth({
+    method,
+    clientSecret: options.clientSecret,
+    privateKey: options.privateKey,
+    keyId: options.keyId,
+    algorithm: options.algorithm,
+    serverNow: () => now() + offset.offsetMs,
+    // Without discovery the issuer is unknown: the token endpoint URL is the audience RFC 7523 allows.
+    audience: issuer === undefined ? tokenEndpoint : undefined,
+  });
+  // An unusable key fails the first refresh, terminally; keep the rejection from going unhandled.
+  auth.catch(() => undefined);
+  const client: oauth.Client = { client_id: clientId };
+  let disposed = false;
+
+  const createKeySession = (key: NormalizedKey): Session => {
+    const session = createSession({
+      policy: options.policy,
+      clock: options.clock,
+      random: options.random,
+      refresh: async ({ signal }) => {
+        const [server, clientAuth] = await Promise.all([resolveServer(signal), auth]).catch((error: unknown) => {
+          throw toRefreshError(error);
+        });
+        return requestToken({
+          server,
+          client,
+          auth: clientAuth,
+          signsAssertion: method === 'private_key_jwt',
+          parameters: parametersFor(key, options.audienceParameter ?? 'audience'),
+          fetch,
+          offset,
+          allowInsecureRequests,
+          signal,
+        });
+      },
+    });
+    return withTerminalRetry(session, options.terminalRetryMs ?? 60_000, now);
+  };
+  const cache = createTokenCache(createKeySession, { scope: options.scope, audience: options.audience, resource: options.resource });
+
+  const session = (key?: TokenKey): Session => {
+    if (disposed) throw new DisposedError();
+    return cache.get(key);
+  };
+
+  return {
+    session,
+    getAccessToken(tokenOptions) {
+      if (disposed) return Promise.reject(new DisposedError());
+      return cache.get(tokenOptions).getAccessToken(tokenOptions);
+    },
+    get clockOffsetMs() {
+      return offset.offsetMs;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      lifetime.abort(new DisposedError());
+      for (const keySession of cache.values()) keySession.dispose();
+      cache.clear();
+    },
+  };
+}
+
+function parametersFor(key: NormalizedKey, audienceParameter: 'audience' | 'resource'): URLSearchParams {
+  const parameters = new URLSearchParams();
+  if (key.scope !== undefined) parameters.set('scope', key.scope);
+  const resources = new Set(key.resource);
+  if (key.audience !== undefined) {
+    if (audienceParameter === 'resource') resources.add(key.audience);
+    else parameters.set('audience', key.audience);
+  }
+  for (const resource of resources) parameters.append('resource', resource);
+  return parameters;
+}
+
+function validate(options: ClientCredentialsOptions): ClientCredentialsOptions {
+  if (!options || typeof options.clientId !== 'string' || options.clientId === '') {
+    throw new ConfigError('createClientCredentials needs a clientId');
+  }
+  if (options.issuer === undefined && options.tokenEndpoint === undefined) {
+    throw new ConfigError('createClientCredentials needs an issuer or a tokenEndpoint');
+  }
+  for (const url of [options.issuer, options.tokenEndpoint]) {
+    if (url !== undefined && !URL.canParse(url)) throw new ConfigError(`Not a URL: ${url}`);
+  }
+  const method = options.authMethod ?? (options.privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic');
+  if (method === 'private_key_jwt' ? options.privateKey === undefined : !options.clientSecret) {
+    throw new ConfigError(`authMethod ${method} needs a ${method === 'private_key_jwt' ? 'privateKey' : 'clientSecret'}`);
+  }
+  return options;
+}
+
+function isLoopback(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && loopback.has(hostname);
+}

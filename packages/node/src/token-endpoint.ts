@@ -1,0 +1,58 @@
+import type { TokenResponse } from '@tokenward/core';
+import * as oauth from 'oauth4webapi';
+import { toRefreshError } from './classify.js';
+import { parseHttpDate, type ClockOffset } from './clock-offset.js';
+import type { FetchLike } from './observe-fetch.js';
+
+/** A rejected assertion is retried once if the server's clock proves ours off by more than this. */
+export const skewRetryThresholdMs = 5_000;
+
+export interface TokenRequest {
+  server: oauth.AuthorizationServer;
+  client: oauth.Client;
+  auth: oauth.ClientAuth;
+  /** Whether `auth` signs a time-bound assertion (so clock skew can explain an `invalid_client`). */
+  signsAssertion: boolean;
+  parameters: URLSearchParams;
+  fetch: FetchLike;
+  offset: ClockOffset;
+  allowInsecureRequests: boolean;
+  signal: AbortSignal;
+}
+
+/**
+ * One client credentials grant, as one refresh attempt. Each request signs a new assertion; an
+ * `invalid_client` whose response `Date` shows our clock off by more than a few seconds from the
+ * offset the assertion was signed with is retried once, right away, in corrected server time.
+ */
+export async function requestToken(request: TokenRequest): Promise<TokenResponse> {
+  const { server, client, auth, fetch, offset, signal } = request;
+  for (let attempt = 1; ; attempt += 1) {
+    const signedWithOffset = offset.offsetMs;
+    let response: Response | undefined;
+    try {
+      response = await oauth.clientCredentialsGrantRequest(server, client, auth, request.parameters, {
+        signal,
+        [oauth.customFetch]: fetch,
+        [oauth.allowInsecureRequests]: request.allowInsecureRequests,
+      });
+      const body = await oauth.processClientCredentialsResponse(server, client, response);
+      return {
+        accessToken: body.access_token,
+        tokenType: body.token_type,
+        expiresIn: body.expires_in,
+        scope: body.scope,
+        serverDate: parseHttpDate(response.headers.get('date')),
+      };
+    } catch (error) {
+      const failure = toRefreshError(error);
+      const skewed = Math.abs(offset.offsetMs - signedWithOffset) > skewRetryThresholdMs;
+      if (attempt === 1 && request.signsAssertion && failure.oauthError === 'invalid_client' && skewed && !signal.aborted) {
+        continue;
+      }
+      throw failure;
+    } finally {
+      if (response && !response.bodyUsed) await response.body?.cancel().catch(() => undefined);
+    }
+  }
+}
