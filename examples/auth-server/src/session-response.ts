@@ -18,7 +18,8 @@ export async function sessionResponse(
   const { options, keys } = ctx;
   const secure = isSecure(request, options.secure);
   const headers = new Headers();
-  const refreshMaxAge = (issued.expiresAt - options.clock()) / 1000;
+  // Rounded up: the milliseconds spent since issuing must not turn 3600 into 3599.
+  const refreshMaxAge = Math.ceil((issued.expiresAt - options.clock()) / 1000);
   setCookie(headers, REFRESH_COOKIE, issued.token, refreshMaxAge, secure);
   if (newCsrf) {
     // Set once per sign-in, not per refresh: rotating it would break requests already in flight.

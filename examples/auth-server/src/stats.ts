@@ -1,7 +1,8 @@
 /**
  * Counters for tests and the demo's dashboard. A refresh is counted in `refreshRequests`
  * when it arrives (faulted and CSRF-rejected ones included: the client did send them),
- * then in exactly one of `refreshSuccesses` (a 2xx answer) or `refreshFailures`.
+ * then, once answered, in exactly one of `refreshSuccesses` (2xx) or `refreshFailures`.
+ * A refresh a fault hook keeps hanging is in neither.
  */
 export interface AuthServerStats {
   refreshRequests: number;
