@@ -69,7 +69,8 @@ const handlers: Record<SessionStatus, Handler> = {
       case 'refresh':
         return begin(state, 'manual', wait);
       case 'tick':
-        return event.now >= (state.refreshAt ?? Infinity) ? begin(state, 'scheduled', none) : [state, none];
+        // Proactive only: offline, the next caller's demand (or coming back online) refreshes instead.
+        return state.online && event.now >= (state.refreshAt ?? Infinity) ? begin(state, 'scheduled', none) : [state, none];
       case 'invalidate':
         return isCurrent(state, event.tokenId, event.now) ? begin(withTokenRefused(state, event.now), 'unauthorized', none) : [state, none];
     }
@@ -103,7 +104,7 @@ const handlers: Record<SessionStatus, Handler> = {
       case 'refresh':
         return due ? begin(state, 'retry', wait) : [state, [reply(state.error!)]];
       case 'tick':
-        return due ? begin(state, 'retry', none) : [state, none];
+        return state.online && due ? begin(state, 'retry', none) : [state, none];
       case 'invalidate':
         // Honour the backoff: the refused token is dropped, the retry stays where the server asked.
         return isCurrent(state, event.tokenId, event.now) ? [withTokenRefused(state, event.now), none] : [state, none];
@@ -176,8 +177,8 @@ function fail(state: MachineState, event: Extract<MachineEvent, { type: 'failed'
     return [next, [failed, ...effects]];
   }
   const next: MachineState = { ...state, status: 'backoff', retryAt, reason: undefined, failures: state.failures + 1, error: event.error };
-  // Waiters keep the old token while it is valid; without one they learn of the failure now.
-  return [next, [{ type: 'settle', error: isValid(state.token, event.now) ? undefined : event.error }, failed]];
+  // Waiters are callers the current token could not serve (or who asked for a refresh): they learn now.
+  return [next, [{ type: 'settle', error: event.error }, failed]];
 }
 
 /** The server refused the session: terminal until a new sign-in. */
