@@ -7,7 +7,7 @@ import type { Session } from './types.js';
  * The token goes in through ky's `fetch` option, because `beforeRequest` runs once per call, not
  * per retry (ky 2).
  * @example
- * const api = ky.create({ prefixUrl: 'https://api.example.com', ...authKyOptions(session, { origins }) });
+ * const api = ky.create({ prefix: 'https://api.example.com', ...authKyOptions(session, { origins }) });
  */
 export function authKyOptions(session: Session, options: AuthFetchOptions = {}): Pick<Options, 'fetch'> {
   return { fetch: createAuthFetch(session, options) };
@@ -16,7 +16,7 @@ export function authKyOptions(session: Session, options: AuthFetchOptions = {}):
 /**
  * A ready ky instance bound to a session.
  * @example
- * const api = createAuthKy(session, { origins: ['https://api.example.com'], ky: { prefixUrl: 'https://api.example.com' } });
+ * const api = createAuthKy(session, { origins: ['https://api.example.com'], ky: { prefix: 'https://api.example.com' } });
  * const me = await api.get('me').json();
  */
 export function createAuthKy(session: Session, options: AuthFetchOptions & { ky?: Options } = {}): KyInstance {
