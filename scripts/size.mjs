@@ -1,0 +1,34 @@
+// Size budgets: each public entry bundled and minified with all its dependencies, gzipped.
+import { existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const budgets = [
+  { name: '@tokenward/core', entry: 'packages/core/dist/index.js', limit: 4 * 1024, webOnly: true },
+  { name: '@tokenward/browser', entry: 'packages/browser/dist/index.js', limit: 12 * 1024, webOnly: true },
+];
+
+/** Minified + gzipped size of `entry` with everything it imports. */
+export async function measure(entry) {
+  const result = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+  const code = result.outputFiles[0].text;
+  return { code, gzip: gzipSync(code, { level: 9 }).length };
+}
+
+let failed = false;
+for (const { name, entry, limit, webOnly } of budgets) {
+  if (!existsSync(entry)) {
+    console.error(`${name}: ${entry} is missing (run npm run build)`);
+    failed = true;
+    continue;
+  }
+  const { code, gzip } = await measure(entry);
+  const kb = (bytes) => `${(bytes / 1024).toFixed(2)} kB`;
+  const over = gzip > limit;
+  // The core and browser bundles run in any web runtime: no DOM globals in core, no Node built-ins anywhere.
+  const forbidden = name === '@tokenward/core' ? /\bwindow\b|\bdocument\b|node:/ : /node:/;
+  const leak = webOnly && forbidden.exec(code);
+  console.log(`${over || leak ? 'FAIL' : 'ok  '} ${name.padEnd(20)} ${kb(gzip).padStart(9)} min+gzip (budget ${kb(limit)})${leak ? `, contains "${leak[0]}"` : ''}`);
+  failed ||= over || Boolean(leak);
+}
+process.exit(failed ? 1 : 0);
