@@ -108,7 +108,9 @@ async function send(res: ServerResponse, response: Response, head: boolean): Pro
   // Several cookies must stay several Set-Cookie lines, never one comma-joined header.
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  res.writeHead(response.status, response.statusText, headers);
+  // An empty statusText would send a bare "HTTP/1.1 200 "; Node fills in the standard phrase.
+  if (response.statusText) res.statusMessage = response.statusText;
+  res.writeHead(response.status, headers);
   if (!response.body || head) {
     res.end();
     return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { body, start } from './helpers/client.js';
+import { start } from './helpers/client.js';
 
 describe('fault injection', () => {
   it('answers a refresh with whatever the faults hook returns, before any other handling', async () => {
