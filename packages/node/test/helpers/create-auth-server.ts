@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 export interface TestClientKey {
   privateKey: CryptoKey;
@@ -11,8 +11,17 @@ export interface TestClientKey {
   kid: string;
 }
 
-/** Answers a request itself (returns true) or lets the provider handle it. */
-export type Fault = (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>;
+/** A canned answer for a token request, instead of the provider's. */
+export interface FaultResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+/** Decides per token request (numbered from 1) whether to answer it with a fault. */
+export type Fault = (request: { number: number; path: string }) => FaultResponse | undefined;
 
 export interface AuthServer {
   issuer: string;
@@ -24,6 +33,8 @@ export interface AuthServer {
   counts: { grants: number; grantErrors: number; tokenRequests: number; discovery: number };
   /** Error codes of failed grants, in order. */
   errors: string[];
+  /** When each token request arrived (epoch ms). */
+  requestTimes: number[];
   /** Every client assertion the token endpoint received, in order. */
   assertions: string[];
   /** Installs a fault for token endpoint requests; `undefined` removes it. */
@@ -98,13 +109,16 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
         enabled: true,
         defaultResource: () => undefined,
         useGrantedResource: () => false,
-        getResourceServerInfo: (_ctx, resource) => ({
+        getResourceServerInfo: (_ctx, resource) => {
+          if (!resourceServers.includes(resource)) throw new errors.InvalidTarget();
+          return {
           scope: 'read write admin',
           audience: resource,
           accessTokenTTL: ttl,
           accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'ES256' } },
-        }),
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
       },
     },
     ttl: { ClientCredentials: ttl },
@@ -118,13 +132,16 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     clientKey,
     counts: { grants: 0, grantErrors: 0, tokenRequests: 0, discovery: 0 },
     errors: [],
+    requestTimes: [],
     assertions: [],
     fault: undefined,
     dateShiftMs: 0,
     reset() {
       state.counts = { grants: 0, grantErrors: 0, tokenRequests: 0, discovery: 0 };
       state.errors = [];
+      state.requestTimes = [];
       state.assertions = [];
+      state.dateShiftMs = 0;
       state.fault = undefined;
     },
     async close() {
@@ -150,7 +167,18 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     if (ctx.path.startsWith('/.well-known/')) state.counts.discovery += 1;
     if (ctx.path === '/token' && ctx.method === 'POST') {
       state.counts.tokenRequests += 1;
-      if (state.fault && (await state.fault(ctx as KoaContextWithOIDC))) return;
+      state.requestTimes.push(Date.now());
+      const fault = state.fault?.({ number: state.counts.tokenRequests, path: ctx.path });
+      if (fault) {
+        const form = new URLSearchParams(await readBody(ctx.req));
+        const assertion = form.get('client_assertion');
+        if (assertion) state.assertions.push(assertion);
+        if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        ctx.status = fault.status;
+        ctx.set(fault.headers ?? {});
+        ctx.body = fault.body ?? '';
+        return;
+      }
     }
     await next();
   });
@@ -160,6 +188,12 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
 
   server.on('request', provider.callback());
   return state;
+}
+
+async function readBody(stream: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function recordAssertion(state: AuthServer, ctx: KoaContextWithOIDC): void {
