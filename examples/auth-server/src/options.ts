@@ -34,7 +34,7 @@ export interface AuthServerOptions {
   users?: readonly AuthUser[];
   /** `'auto'` (default) adds `Secure` to cookies only when the request URL is https. */
   secure?: 'auto' | boolean;
-  /** Delay before a refresh is answered, after the rotation happened (a tab closing mid-refresh). */
+  /** Delay before a refresh is processed; a client gone by then rotates nothing (a tab closing mid-refresh). */
   refreshDelayMs?: number | (() => number);
   /**
    * Called on every `POST /auth/refresh` before anything else. Return a Response to answer

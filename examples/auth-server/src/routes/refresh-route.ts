@@ -24,14 +24,14 @@ async function refresh(ctx: AuthContext, request: Request): Promise<Response> {
     ctx.stats.count('csrfRejections');
     return error(403, 'csrf');
   }
-  const presented = readCookie(request, REFRESH_COOKIE);
-  const outcome: RefreshOutcome = presented ? await ctx.store.refresh(presented) : { kind: 'invalid' };
-  const response = await answer(ctx, request, outcome);
-  // The rotation is already done when the delay starts: the worst case for a client that
-  // goes away mid-refresh, since the server has moved on and the answer may never arrive.
+  // A slow server: the delay comes before the rotation, and a client that has gone away by then
+  // (a tab closed mid-refresh) rotates nothing, so its refresh cookie stays the current one.
   const delay = ctx.options.refreshDelayMs();
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  return response;
+  if (request.signal.aborted) return error(499, 'client_closed_request');
+  const presented = readCookie(request, REFRESH_COOKIE);
+  const outcome: RefreshOutcome = presented ? await ctx.store.refresh(presented) : { kind: 'invalid' };
+  return answer(ctx, request, outcome);
 }
 
 async function answer(ctx: AuthContext, request: Request, outcome: RefreshOutcome): Promise<Response> {
