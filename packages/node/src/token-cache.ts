@@ -40,7 +40,9 @@ export function normalizeKey(key: TokenKey = {}, defaults: TokenKey = {}): Norma
  */
 export function createTokenCache<V>(create: (key: NormalizedKey) => V, defaults: TokenKey = {}): TokenCache<V> {
   const byId = new Map<string, V>();
-  const byAlias = new Map<string, V>();
+  // scope -> audience -> resource -> value, each as the caller spelled it: literal strings hash once.
+  let byAlias = new Map<unknown, Map<unknown, Map<unknown, V>>>();
+  let aliases = 0;
   let fallback: V | undefined;
 
   const resolve = (key: TokenKey | undefined): V => {
@@ -56,31 +58,34 @@ export function createTokenCache<V>(create: (key: NormalizedKey) => V, defaults:
   return {
     get(key) {
       if (key === undefined) return (fallback ??= resolve(undefined));
-      const alias = aliasOf(key);
-      let value = byAlias.get(alias);
-      if (value === undefined) {
-        value = resolve(key);
-        if (byAlias.size >= maxAliases) byAlias.clear();
-        byAlias.set(alias, value);
+      const scope = flat(key.scope);
+      const resource = flat(key.resource);
+      const cached = byAlias.get(scope)?.get(key.audience)?.get(resource);
+      if (cached !== undefined) return cached;
+      const value = resolve(key);
+      if (++aliases > maxAliases) {
+        byAlias = new Map();
+        aliases = 1;
       }
+      let audiences = byAlias.get(scope);
+      if (audiences === undefined) byAlias.set(scope, (audiences = new Map()));
+      let resources = audiences.get(key.audience);
+      if (resources === undefined) audiences.set(key.audience, (resources = new Map()));
+      resources.set(resource, value);
       return value;
     },
     values: () => [...byId.values()],
     clear() {
       byId.clear();
-      byAlias.clear();
+      byAlias = new Map();
+      aliases = 0;
       fallback = undefined;
     },
   };
 }
 
-function aliasOf(key: TokenKey): string {
-  return [flat(key.scope), key.audience ?? separator, flat(key.resource)].join(separator);
-}
-
-function flat(value: string | readonly string[] | undefined): string {
-  if (value === undefined) return separator;
-  return typeof value === 'string' ? value : value.join(' ');
+function flat(value: string | readonly string[] | undefined): string | undefined {
+  return value === undefined || typeof value === 'string' ? value : value.join(' ');
 }
 
 function words(value: string | readonly string[] | undefined): string[] {
