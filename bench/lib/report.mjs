@@ -1,0 +1,115 @@
+// Turns the results into the targets verdict and the markdown that the README includes.
+import { TIMINGS } from '../cases/stampede.mjs';
+
+const FULL_SDKS = ['oidc-client-ts', '@supabase/auth-js (GoTrueClient)', '@auth0/auth0-spa-js', '@okta/okta-auth-js'];
+
+const ratio = (summary) => `${summary.median.toFixed(3)} (${summary.min.toFixed(3)}–${summary.max.toFixed(3)})`;
+const ns = (value) => `${Math.round(value).toLocaleString('en')} ns`;
+const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+const range = (values) => (Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)}–${Math.max(...values)}`);
+
+function table(headers, rows) {
+  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** Each tokenward target with its figure; `met` is null where there is nothing to judge yet. */
+export function targets(cases) {
+  const list = [];
+  const add = (what, target, value, met) => list.push({ what, target, value, met });
+  const throughput = cases.throughput?.inFlight;
+  for (const inFlight of ['1', '64']) {
+    const figure = throughput?.[inFlight]?.tokenward?.ratio;
+    if (figure) add(`throughput, ${inFlight} in flight (ratio of bare fetch, median)`, '>= 0.97', figure.median.toFixed(3), figure.median >= 0.97);
+  }
+  for (const [name, figure] of Object.entries(cases.attachCost?.cases ?? {})) {
+    if (name.startsWith('tokenward')) add(`attach cost, ${name.replace('tokenward ', '')}`, '< 1,000 ns', ns(figure.overheadNs.median), figure.overheadNs.median < 1000);
+  }
+  for (const [timing, clients] of Object.entries(cases.stampede?.timings ?? {})) {
+    const { refreshCalls, failed, reused } = clients.tokenward.worst;
+    add(`stampede, ${timing} (refresh calls / failed / reused)`, '1 / 0 / 0', `${refreshCalls} / ${failed} / ${reused}`, refreshCalls === 1 && failed === 0 && reused === 0);
+  }
+  const entries = cases.bundleSize?.entries;
+  if (entries) {
+    const browser = entries['@tokenward/browser (entry)'];
+    const sdks = FULL_SDKS.filter((name) => entries[name]?.gzipBytes);
+    const smallest = Math.min(...sdks.map((name) => entries[name].gzipBytes));
+    if (sdks.length > 0) {
+      const met = browser?.gzipBytes ? browser.gzipBytes < smallest : null;
+      add('browser entry min+gzip, smaller than every full SDK', `< ${kB(smallest)}`, browser?.gzipBytes ? kB(browser.gzipBytes) : browser?.status ?? 'missing', met);
+    }
+  }
+  const node = cases.node;
+  if (node?.coldCallsPerKey !== undefined) {
+    const calls = [node.coldCallsPerKey, node.expiredCallsPerKey].filter((value) => value !== undefined);
+    add(`node, token-endpoint calls under ${node.callers.toLocaleString('en')} concurrent callers`, '1', range(calls), calls.every((value) => value === 1));
+  }
+  const memory = cases.memory?.subjects?.['tokenward createAuthFetch'];
+  if (memory) add(`heap growth after ${memory.requests.toLocaleString('en')} requests`, '< 1 MB', kB(memory.growthBytes), memory.growthBytes < 1e6);
+  return list;
+}
+
+export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targets: verdicts }) {
+  const out = [];
+  out.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage.map((x) => x.toFixed(2)).join(' ')} at the start; ${mode} run, ${Math.round(durationSeconds)} s. Produced by \`npm run bench\`.`);
+
+  out.push('\n### tokenward against its targets\n');
+  out.push(table(['what', 'target', 'measured', ''], verdicts.map((t) => [t.what, t.target, t.value, t.met === null ? 'pending' : t.met ? 'met' : '**missed**'])));
+
+  const throughput = cases.throughput?.inFlight;
+  if (throughput) {
+    out.push(`\n### 1. Throughput over loopback, valid token (ratio of bare fetch: median of ${cases.throughput.rounds} paired rounds, min–max)\n`);
+    const names = Object.keys(throughput['1']);
+    out.push(table(['client', '1 in flight', 'req/s', '64 in flight', 'req/s'], names.map((name) => {
+      const one = throughput['1'][name];
+      const many = throughput['64'][name];
+      return [name, ratio(one.ratio), Math.round(one.requestsPerSecond.median).toLocaleString('en'), ratio(many.ratio), Math.round(many.requestsPerSecond.median).toLocaleString('en')];
+    })));
+    out.push('\nBare fetch sends the same `Authorization` header by hand. The server runs on its own thread; axios goes through node:http rather than undici, so its ratio includes that difference.');
+  }
+
+  const attach = cases.attachCost?.cases;
+  if (attach) {
+    out.push('\n### 2. Cost of deciding and attaching the token (stub fetch returning a cached Response)\n');
+    out.push(table(['call', 'over a direct call', 'wrapped', 'direct'], Object.entries(attach).map(([name, f]) => [name, ns(f.overheadNs.median), ns(f.wrappedNs.median), ns(f.directNs.median)])));
+  }
+
+  const stampede = cases.stampede?.timings;
+  if (stampede) {
+    out.push(`\n### 3. Stampede: ${cases.stampede.calls} concurrent calls, expired access token, rotating refresh tokens (worst of ${cases.stampede.repeats} runs; ranges where runs differed)\n`);
+    const clients = Object.keys(Object.values(stampede)[0]);
+    out.push(table(['client', ...Object.keys(stampede).map((timing) => `${timing}: refresh calls / failed / reused`)], clients.map((client) => [
+      client,
+      ...Object.keys(stampede).map((timing) => {
+        const { runs } = stampede[timing][client];
+        return ['refreshCalls', 'failed', 'reused'].map((key) => range(runs.map((r) => r[key]))).join(' / ');
+      }),
+    ])));
+    out.push(`\nTimings: ${Object.entries(TIMINGS).map(([name, t]) => `*${name}*: API delay ${t.server.apiDelay ?? 0} ms + jitter 0–${t.server.apiJitter ?? 0} ms, token endpoint ${t.server.tokenDelay} ms${t.knownExpired ? ', the client holds the expiry' : ''}`).join('; ')}. axios-auth-refresh and ky's hook do not track expiry, so they learn it from the 401 in every timing. A rotated refresh token presented again is refused with \`invalid_grant\` (no family revocation).`);
+  }
+
+  const entries = cases.bundleSize?.entries;
+  if (entries) {
+    out.push('\n### 4. Browser bundle, minified + gzip -9, all dependencies included (esbuild, platform browser)\n');
+    out.push(table(['entry', 'min+gzip', 'min'], Object.entries(entries).map(([name, e]) => (e.gzipBytes ? [name, kB(e.gzipBytes), kB(e.minifiedBytes)] : [name, e.status, '']))));
+  }
+
+  const node = cases.node;
+  if (node?.cachedCallsPerSecond) {
+    out.push('\n### 5. Node\n');
+    const rows = [['`await getAccessToken()` on a cached token', `${Math.round(node.cachedCallsPerSecond).toLocaleString('en')} /s`]];
+    if (node.keyedCallsPerSecond) rows.push(['... with a `{ scope, audience }` key', `${Math.round(node.keyedCallsPerSecond).toLocaleString('en')} /s`]);
+    rows.push([`token-endpoint calls, ${node.callers.toLocaleString('en')} concurrent callers, cold`, String(node.coldCallsPerKey)]);
+    if (node.expiredCallsPerKey !== undefined) rows.push([`token-endpoint calls, ${node.callers.toLocaleString('en')} concurrent callers, after expiry`, String(node.expiredCallsPerKey)]);
+    out.push(table(['what', 'measured'], rows));
+    out.push(`\nSource: ${node.source}.`);
+  }
+
+  const memory = cases.memory?.subjects;
+  if (memory) {
+    out.push(`\n### 6. Heap after GC, before and after the requests (stub fetch, ${cases.memory.inFlight} in flight)\n`);
+    out.push(table(['through', 'requests', 'heap before', 'heap after', 'growth'], Object.entries(memory).map(([name, m]) => [name, m.requests.toLocaleString('en'), `${(m.heapBeforeBytes / 1e6).toFixed(2)} MB`, `${(m.heapAfterBytes / 1e6).toFixed(2)} MB`, kB(m.growthBytes)])));
+  }
+
+  for (const [name, message] of Object.entries(errors)) out.push(`\n**${name} failed:** ${message}`);
+  return `${out.join('\n')}\n`;
+}
