@@ -13,7 +13,7 @@ export function pageOrigin(): string | undefined {
 export function createOriginCheck(origins: readonly string[] | undefined): (url: string) => boolean {
   const page = pageOrigin();
   const list = origins ?? (page ? [page] : undefined);
-  if (!list) throw new ConfigError('`origins` is required outside a browser: the token is sent only to the origins you list');
+  if (!list) throw new ConfigError('`origins` is required outside a browser');
   const allowed = list.map(toOrigin);
   const set = new Set(allowed);
   const pageAllowed = page !== undefined && set.has(page);
@@ -38,7 +38,7 @@ function toOrigin(value: string): string {
   } catch {
     // reported below
   }
-  if (origin === 'null') throw new ConfigError('Each of `origins` must be an absolute http(s) origin such as https://api.example.com');
+  if (origin === 'null') throw new ConfigError('`origins` must be absolute origins like https://api.example.com');
   return origin;
 }
 

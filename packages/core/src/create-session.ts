@@ -10,6 +10,8 @@ import { systemClock } from './system-clock.js';
 import { toTokenSet } from './to-token-set.js';
 import type { GetTokenOptions, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, TokenSet } from './types.js';
 
+const accessTokenOf = (token: TokenSet) => token.accessToken ?? '';
+
 /** setTimeout's ceiling; longer waits re-check the clock when they fire. */
 const MAX_DELAY = 2 ** 31 - 1;
 
@@ -127,6 +129,13 @@ export function createSession(options: SessionOptions): Session {
     });
   }
 
+  /** Turns the machine's reply into the caller's promise. */
+  function answer(reply: Reply | undefined, signal?: AbortSignal): Promise<TokenSet> {
+    if (disposed) return Promise.reject(new DisposedError());
+    if (reply === 'token') return Promise.resolve(state.token!);
+    return reply === 'wait' ? waitForToken(signal) : Promise.reject(reply);
+  }
+
   function onPeer(message: PeerAnnouncement): void {
     if (message.type === 'tokens') {
       // Peers are another tab's code: their token is re-validated and re-numbered here.
@@ -150,21 +159,13 @@ export function createSession(options: SessionOptions): Session {
 
   const session: Session = {
     getTokenSet(options?: GetTokenOptions): Promise<TokenSet> {
-      if (disposed) return Promise.reject(new DisposedError());
       const signal = options?.signal;
       if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
       const minValidityMs = Number.isFinite(options?.minValidityMs) ? options!.minValidityMs! : 0;
-      const answer = dispatch({ type: 'request', now: clock.now(), minValidityMs });
-      if (answer === 'token') return Promise.resolve(state.token!);
-      return answer === 'wait' ? waitForToken(signal) : Promise.reject(answer);
+      return answer(dispatch({ type: 'request', now: clock.now(), minValidityMs }), signal);
     },
-    getAccessToken: (options) => session.getTokenSet(options).then((token) => token.accessToken ?? ''),
-    refresh() {
-      if (disposed) return Promise.reject(new DisposedError());
-      const answer = dispatch({ type: 'refresh', now: clock.now() });
-      const result = answer === 'wait' ? waitForToken(undefined) : answer === 'token' ? Promise.resolve(state.token!) : Promise.reject(answer);
-      return result.then((token) => token.accessToken ?? '');
-    },
+    getAccessToken: (options) => session.getTokenSet(options).then(accessTokenOf),
+    refresh: () => answer(dispatch({ type: 'refresh', now: clock.now() })).then(accessTokenOf),
     signIn(tokens) {
       if (disposed) throw new DisposedError();
       const now = clock.now();
@@ -203,9 +204,8 @@ export function createSession(options: SessionOptions): Session {
 
 function resolvePolicy(overrides: Partial<RefreshPolicy> | undefined): RefreshPolicy {
   const policy = { ...defaultPolicy, ...overrides };
-  for (const [key, value] of Object.entries(policy)) {
-    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new ConfigError(`policy.${key} must be a finite number >= 0`);
+  for (const value of Object.values(policy)) {
+    if (!(value >= 0 && value < Infinity)) throw new ConfigError('Each policy value must be a finite number >= 0');
   }
-  if (policy.leadFraction > 1 || policy.jitterFraction > 1) throw new ConfigError('policy fractions must be between 0 and 1');
   return policy;
 }

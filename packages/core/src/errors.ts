@@ -24,7 +24,8 @@ export class TokenwardError extends Error {
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
+    // From the code, not the constructor, whose name a minifier may have changed: ERR_NOT_SIGNED_IN -> NotSignedInError.
+    this.name = code.slice(3).toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) + 'Error';
   }
 }
 
@@ -47,7 +48,7 @@ export class NotSignedInError extends TokenwardError {
 /** The server refused the refresh: a new sign-in is needed. */
 export class SessionExpiredError extends TokenwardError {
   constructor(options?: { cause?: unknown }) {
-    super('ERR_SESSION_EXPIRED', 'The session has expired; sign in again', options);
+    super('ERR_SESSION_EXPIRED', 'Session expired', options);
   }
 }
 
@@ -65,17 +66,14 @@ export interface RefreshFailure {
 
 /** A refresh attempt failed. `status`, `oauthError` and `retryAfterMs` say how, when known. */
 export class RefreshFailedError extends TokenwardError {
-  readonly status: number | undefined;
-  readonly oauthError: string | undefined;
-  readonly retryAfterMs: number | undefined;
-  readonly kind: 'transient' | 'terminal' | undefined;
+  declare readonly status?: number;
+  declare readonly oauthError?: string;
+  declare readonly retryAfterMs?: number;
+  declare readonly kind?: 'transient' | 'terminal';
 
   constructor(message: string, failure: RefreshFailure = {}, options?: { cause?: unknown }) {
     super('ERR_REFRESH_FAILED', message, options);
-    this.status = failure.status;
-    this.oauthError = failure.oauthError;
-    this.retryAfterMs = failure.retryAfterMs;
-    this.kind = failure.kind;
+    Object.assign(this, failure);
   }
 }
 
@@ -96,7 +94,7 @@ export class InvalidJwtError extends TokenwardError {
 /** The caller's `AbortSignal` fired while it waited. */
 export class AbortedError extends TokenwardError {
   constructor(options?: { cause?: unknown }) {
-    super('ERR_ABORTED', 'The operation was aborted', options);
+    super('ERR_ABORTED', 'Aborted', options);
   }
 }
 
@@ -110,6 +108,6 @@ export class ConfigError extends TokenwardError {
 /** The session was disposed. */
 export class DisposedError extends TokenwardError {
   constructor() {
-    super('ERR_DISPOSED', 'The session was disposed');
+    super('ERR_DISPOSED', 'Session disposed');
   }
 }

@@ -14,15 +14,9 @@ const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 export function toTokenSet(response: TokenResponse, sentAt: number, id: number): TokenSet {
   if (typeof response !== 'object' || response === null) throw invalid('is not an object');
   const { accessToken, refreshToken, scope, tokenType } = response;
-  if (accessToken !== undefined && (typeof accessToken !== 'string' || accessToken === '' || accessToken.length > MAX_TOKEN_LENGTH)) {
-    throw invalid('has an unusable access token');
-  }
-  if (refreshToken !== undefined && (typeof refreshToken !== 'string' || refreshToken.length > MAX_TOKEN_LENGTH)) {
-    throw invalid('has an unusable refresh token');
-  }
-  const expiresAt = expiryOf(response, sentAt);
-  if (expiresAt === undefined) throw invalid('has no usable expiry');
-  if (!(expiresAt > sentAt && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has an expiry out of range');
+  if (!isTokenString(accessToken) || !isTokenString(refreshToken)) throw invalid('has a malformed token');
+  const expiresAt = expiryOf(response, sentAt) ?? NaN;
+  if (!(expiresAt > sentAt && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has no usable expiry');
   return {
     id,
     accessToken,
@@ -54,6 +48,11 @@ function jwtTimes(token: string): { exp?: number; iat?: number } {
     if (isTokenwardError(error)) return {};
     throw error;
   }
+}
+
+/** Absent, or a non-empty string of sane length. */
+function isTokenString(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && value !== '' && value.length <= MAX_TOKEN_LENGTH);
 }
 
 function isFiniteNumber(value: unknown): value is number {

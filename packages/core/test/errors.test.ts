@@ -5,7 +5,7 @@ describe('errors', () => {
   it('carry a code, a message and a cause', () => {
     const cause = new Error('network');
     const error = new SessionExpiredError({ cause });
-    expect(error).toMatchObject({ code: 'ERR_SESSION_EXPIRED', message: 'The session has expired; sign in again', name: 'SessionExpiredError', cause });
+    expect(error).toMatchObject({ code: 'ERR_SESSION_EXPIRED', message: 'Session expired', name: 'SessionExpiredError', cause });
     expect(error).toBeInstanceOf(TokenwardError);
   });
 

@@ -22,19 +22,18 @@ export interface MachineState {
   readonly online: boolean;
 }
 
+/** The fields a session without a token (or with a fresh one) starts from. */
+export const noToken = {
+  token: undefined,
+  refreshAt: undefined,
+  retryAt: undefined,
+  reason: undefined,
+  failures: 0,
+  error: undefined,
+} as const;
+
 export function initialState(online = true): MachineState {
-  return {
-    status: 'unknown',
-    token: undefined,
-    refreshAt: undefined,
-    retryAt: undefined,
-    attempt: 0,
-    reason: undefined,
-    failures: 0,
-    error: undefined,
-    fallback: 'unknown',
-    online,
-  };
+  return { ...noToken, status: 'unknown', attempt: 0, fallback: 'unknown', online };
 }
 
 /** Whether `token` stays valid for at least `minValidityMs` after `now`. */

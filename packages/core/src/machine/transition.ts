@@ -1,20 +1,22 @@
-import { NotSignedInError, SessionExpiredError, type TokenwardError } from '../errors.js';
+import { NotSignedInError, SessionExpiredError, type RefreshFailedError, type TokenwardError } from '../errors.js';
 import type { EventOrigin, RefreshPolicy, RefreshReason, SessionEvents, SessionStatus, TokenSet } from '../types.js';
 import type { Effect, Emission } from './effects.js';
 import type { MachineEvent } from './events.js';
 import { backoffDelay, refreshAtFor } from './policy.js';
-import { isValid, wakeAt, type MachineState } from './state.js';
+import { isValid, noToken, wakeAt, type MachineState } from './state.js';
 
 export type TransitionResult = readonly [MachineState, readonly Effect[]];
 type Handler = (state: MachineState, event: MachineEvent, policy: RefreshPolicy) => TransitionResult;
 
-const none: readonly Effect[] = Object.freeze([]);
-const useToken: readonly Effect[] = Object.freeze([{ type: 'reply', reply: 'token' }]);
-const wait: readonly Effect[] = Object.freeze([{ type: 'reply', reply: 'wait' }]);
+const none: readonly Effect[] = [];
+const useToken: readonly Effect[] = [{ type: 'reply', reply: 'token' }];
+const wait: readonly Effect[] = [{ type: 'reply', reply: 'wait' }];
 
 /**
- * The token-state machine: the next state and the effects to run, as data. Pure: it reads the time
- * and randomness from the event and runs nothing.
+ * The token-state machine: the next state and the effects to run, as data. Pure: time and
+ * randomness come in on the event, and it runs nothing.
+ * @example
+ * const [next, effects] = transition(initialState(), { type: 'request', now: Date.now(), minValidityMs: 0 }, defaultPolicy);
  */
 export function transition(state: MachineState, event: MachineEvent, policy: RefreshPolicy): TransitionResult {
   const result = handlers[state.status](state, event, policy);
@@ -24,55 +26,37 @@ export function transition(state: MachineState, event: MachineEvent, policy: Ref
   // A fired timer is gone, so a tick re-arms even when the wake time did not change.
   const reschedule = wake !== wakeAt(state) || event.type === 'tick';
   if (!statusChanged && !reschedule) return result;
-  const out: Effect[] = statusChanged ? [emit('status', { from: state.status, to: next.status }), ...effects] : [...effects];
+  const out = [...effects];
+  if (statusChanged) out.unshift(emit('status', { from: state.status, to: next.status }));
+  // A session that ended (signed out, expired) has nothing left to refresh.
+  if (state.status === 'refreshing' && !next.token && next.status !== 'backoff') out.unshift({ type: 'abort-refresh' });
   if (reschedule) out.push({ type: 'schedule', at: wake });
   return [next, out];
 }
 
 /** Each state's handling of the events that depend on it; the rest fall through to `shared`. */
 const handlers: Record<SessionStatus, Handler> = {
-  unknown(state, event, policy) {
-    switch (event.type) {
-      case 'request':
-      case 'refresh':
-        return begin(state, 'boot', wait);
-    }
-    return shared(state, event, policy);
-  },
+  unknown: (state, event, policy) =>
+    event.type === 'request' || event.type === 'refresh' ? begin(state, 'boot', wait) : shared(state, event, policy),
 
-  anonymous(state, event, policy) {
-    switch (event.type) {
-      case 'request':
-        return [state, [reply(new NotSignedInError({ cause: state.error }))]];
-      case 'refresh':
-        return begin(state, 'manual', wait);
-    }
-    return shared(state, event, policy);
-  },
+  anonymous: withoutSession(NotSignedInError),
 
-  expired(state, event, policy) {
-    switch (event.type) {
-      case 'request':
-        return [state, [reply(new SessionExpiredError({ cause: state.error }))]];
-      case 'refresh':
-        return begin(state, 'manual', wait);
-    }
-    return shared(state, event, policy);
-  },
+  expired: withoutSession(SessionExpiredError),
 
   active(state, event, policy) {
+    const due = 'now' in event && event.now >= state.refreshAt!;
     switch (event.type) {
       case 'request':
         if (!isValid(state.token, event.now, event.minValidityMs)) return begin(state, 'demand', wait);
         // Stale-while-revalidate: a due refresh runs in the background, the caller keeps the token.
-        return event.now >= (state.refreshAt ?? Infinity) ? begin(state, 'scheduled', useToken) : [state, useToken];
+        return due ? begin(state, 'scheduled', useToken) : [state, useToken];
       case 'refresh':
         return begin(state, 'manual', wait);
       case 'tick':
-        // Proactive only: offline, the next caller's demand (or coming back online) refreshes instead.
-        return state.online && event.now >= (state.refreshAt ?? Infinity) ? begin(state, 'scheduled', none) : [state, none];
+        // Proactive only: offline, a caller's demand (or coming back online) refreshes instead.
+        return state.online && due ? begin(state, 'scheduled', none) : [state, none];
       case 'invalidate':
-        return isCurrent(state, event.tokenId, event.now) ? begin(withTokenRefused(state, event.now), 'unauthorized', none) : [state, none];
+        return isCurrent(state, event) ? begin(refused(state, event.now), 'unauthorized', none) : [state, none];
     }
     return shared(state, event, policy);
   },
@@ -89,40 +73,48 @@ const handlers: Record<SessionStatus, Handler> = {
         return event.attempt === state.attempt ? fail(state, event, policy) : [state, none];
       case 'invalidate':
         // The refresh in flight will replace it; until then callers wait instead of using it.
-        return isCurrent(state, event.tokenId, event.now) ? [withTokenRefused(state, event.now), none] : [state, none];
+        return [isCurrent(state, event) ? refused(state, event.now) : state, none];
     }
     return shared(state, event, policy);
   },
 
   backoff(state, event, policy) {
-    const due = 'now' in event && event.now >= (state.retryAt ?? Infinity);
+    const due = 'now' in event && event.now >= state.retryAt!;
     switch (event.type) {
       case 'request':
         if (isValid(state.token, event.now, event.minValidityMs)) return due ? begin(state, 'retry', useToken) : [state, useToken];
-        // Without a valid token, callers fail fast until the retry is due: no refresh per call.
-        return due ? begin(state, 'retry', wait) : [state, [reply(state.error!)]];
+      // falls through: without a valid token a caller is a refresh request, and fails fast until the retry is due
       case 'refresh':
         return due ? begin(state, 'retry', wait) : [state, [reply(state.error!)]];
       case 'tick':
         return state.online && due ? begin(state, 'retry', none) : [state, none];
       case 'invalidate':
         // Honour the backoff: the refused token is dropped, the retry stays where the server asked.
-        return isCurrent(state, event.tokenId, event.now) ? [withTokenRefused(state, event.now), none] : [state, none];
+        return [isCurrent(state, event) ? refused(state, event.now) : state, none];
     }
     return shared(state, event, policy);
   },
 };
+
+/** `anonymous` and `expired`: callers get `NoSession`'s error; only `refresh()` (or a sign-in) starts anew. */
+function withoutSession(NoSession: typeof NotSignedInError): Handler {
+  return (state, event, policy) =>
+    event.type === 'request'
+      ? [state, [reply(new NoSession({ cause: state.error }))]]
+      : event.type === 'refresh'
+        ? begin(state, 'manual', wait)
+        : shared(state, event, policy);
+}
 
 /** Events every state treats alike: sign-in, sign-out, connectivity and peers. Stale results end here too. */
 function shared(state: MachineState, event: MachineEvent, policy: RefreshPolicy): TransitionResult {
   switch (event.type) {
     case 'sign-in': {
       const [next, effects] = adopt(state, event.token, policy, event.rand, 'local', true);
-      const abort: Effect[] = state.status === 'refreshing' ? [{ type: 'abort-refresh' }] : [];
-      return [next, [...abort, ...effects, { type: 'announce', message: { type: 'tokens', token: event.token, signedIn: true } }]];
+      return [next, [...effects, { type: 'announce', message: { type: 'tokens', token: event.token, signedIn: true } }]];
     }
     case 'sign-out':
-      return state.status === 'anonymous' ? [state, none] : signOut(state, 'local');
+      return state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'local');
     case 'connectivity': {
       const next = { ...state, online: event.online };
       return event.online ? handlers[next.status](next, { type: 'tick', now: event.now }, policy) : [next, none];
@@ -133,11 +125,9 @@ function shared(state: MachineState, event: MachineEvent, policy: RefreshPolicy)
         const newer = !isValid(state.token, event.now) || message.token.expiresAt > state.token.expiresAt;
         return newer ? adopt(state, message.token, policy, event.rand, 'peer', message.signedIn) : [state, none];
       }
-      if (state.status === 'anonymous' || state.status === 'expired') {
-        return message.type === 'signed-out' && state.status === 'expired' ? signOut(state, 'peer') : [state, none];
-      }
-      if (message.type === 'signed-out') return signOut(state, 'peer');
-      return state.token ? expire(state, 'peer', message.reason, undefined) : lapse(state, new SessionExpiredError());
+      if (message.type === 'signed-out') return state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'peer');
+      // A peer's refresh was refused: the session (shared through the cookie) is over here too.
+      return state.token ? end(state, 'expired', 'peer', message.reason) : [state, none];
     }
   }
   return [state, none];
@@ -145,83 +135,55 @@ function shared(state: MachineState, event: MachineEvent, policy: RefreshPolicy)
 
 function begin(state: MachineState, reason: RefreshReason, answer: readonly Effect[]): TransitionResult {
   const attempt = state.attempt + 1;
-  const next: MachineState = { ...state, status: 'refreshing', attempt, reason, retryAt: undefined };
-  return [next, [{ type: 'start-refresh', attempt, reason, current: state.token }, ...answer]];
+  return [{ ...state, status: 'refreshing', attempt, reason, retryAt: undefined }, [{ type: 'start-refresh', attempt, reason, current: state.token }, ...answer]];
 }
 
 function adopt(state: MachineState, token: TokenSet, policy: RefreshPolicy, rand: number, origin: EventOrigin, signedIn: boolean): TransitionResult {
-  const next: MachineState = {
-    ...state,
-    status: 'active',
-    token,
-    refreshAt: refreshAtFor(token, policy, rand),
-    retryAt: undefined,
-    reason: undefined,
-    failures: 0,
-    error: undefined,
-  };
+  const next: MachineState = { ...state, ...noToken, status: 'active', token, refreshAt: refreshAtFor(token, policy, rand) };
   // A token after "no session" is a sign-in; after a boot (`unknown`) or a live session, a refresh.
-  const isSignIn = signedIn || (state.token === undefined && state.fallback !== 'unknown');
-  const event = isSignIn
-    ? emit('signed-in', { origin })
-    : emit('refreshed', { reason: state.reason ?? 'scheduled', origin, expiresAt: token.expiresAt });
+  const event =
+    signedIn || (!state.token && state.fallback !== 'unknown')
+      ? emit('signed-in', { origin })
+      : emit('refreshed', { reason: state.reason ?? 'scheduled', origin, expiresAt: token.expiresAt });
   return [next, [{ type: 'settle', error: undefined }, event]];
 }
 
 function fail(state: MachineState, event: Extract<MachineEvent, { type: 'failed' }>, policy: RefreshPolicy): TransitionResult {
+  const { error, attempt, now } = event;
   const terminal = event.kind === 'terminal';
-  const retryAt = terminal ? undefined : event.now + backoffDelay(state.failures + 1, policy, event.rand, event.retryAfterMs);
-  const failed = emit('refresh-failed', { error: event.error, attempt: event.attempt, terminal, retryAt });
-  if (terminal) {
-    const [next, effects] = state.token ? expire(state, 'local', reasonOf(event.error), event.error) : lapse(state, event.error);
-    return [next, [failed, ...effects]];
+  const retryAt = terminal ? undefined : now + backoffDelay(state.failures + 1, policy, event.rand, event.retryAfterMs);
+  const failed = emit('refresh-failed', { error, attempt, terminal, retryAt });
+  if (!terminal) {
+    // Waiters are callers the current token could not serve (or who asked for a refresh): they learn now.
+    return [{ ...state, status: 'backoff', retryAt, reason: undefined, failures: state.failures + 1, error }, [{ type: 'settle', error }, failed]];
   }
-  const next: MachineState = { ...state, status: 'backoff', retryAt, reason: undefined, failures: state.failures + 1, error: event.error };
-  // Waiters are callers the current token could not serve (or who asked for a refresh): they learn now.
-  return [next, [{ type: 'settle', error: event.error }, failed]];
+  if (!state.token) {
+    // A refusal with no session to lose: back to where this session stood without one.
+    return [{ ...state, ...noToken, status: state.fallback === 'expired' ? 'expired' : 'anonymous', error }, [{ type: 'settle', error }, failed]];
+  }
+  const { oauthError, status } = error as RefreshFailedError;
+  const [next, effects] = end(state, 'expired', 'local', oauthError ?? (status ? `http_${status}` : 'refused'), error);
+  return [next, [failed, ...effects]];
 }
 
-/** The server refused the session: terminal until a new sign-in. */
-function expire(state: MachineState, origin: EventOrigin, reason: string, error: TokenwardError | undefined): TransitionResult {
-  const next: MachineState = { ...cleared(state, 'expired'), error };
+/** The session ends: signed out, or expired (the server refused it, terminal until a new sign-in). */
+function end(state: MachineState, status: 'anonymous' | 'expired', origin: EventOrigin, reason = '', error?: TokenwardError): TransitionResult {
+  const expired = status === 'expired';
   const effects: Effect[] = [
-    { type: 'settle', error: new SessionExpiredError({ cause: error }) },
-    emit('session-expired', { reason, error, origin }),
+    { type: 'settle', error: expired ? new SessionExpiredError({ cause: error }) : new NotSignedInError() },
+    expired ? emit('session-expired', { reason, error, origin }) : emit('signed-out', { origin }),
   ];
-  if (state.status === 'refreshing') effects.unshift({ type: 'abort-refresh' });
-  if (origin === 'local') effects.push({ type: 'announce', message: { type: 'session-expired', reason } });
-  return [next, effects];
+  if (origin === 'local') effects.push({ type: 'announce', message: expired ? { type: 'session-expired', reason } : { type: 'signed-out' } });
+  return [{ ...state, ...noToken, status, fallback: status, error }, effects];
 }
 
-/** A refusal with no session to lose: back to the token-less status this session stands in. */
-function lapse(state: MachineState, error: TokenwardError): TransitionResult {
-  const next: MachineState = { ...cleared(state, state.fallback === 'expired' ? 'expired' : 'anonymous'), error };
-  return [next, [{ type: 'settle', error }]];
-}
-
-function signOut(state: MachineState, origin: EventOrigin): TransitionResult {
-  const effects: Effect[] = [{ type: 'settle', error: new NotSignedInError() }, emit('signed-out', { origin })];
-  if (state.status === 'refreshing') effects.unshift({ type: 'abort-refresh' });
-  if (origin === 'local') effects.push({ type: 'announce', message: { type: 'signed-out' } });
-  return [cleared(state, 'anonymous'), effects];
-}
-
-function cleared(state: MachineState, status: 'anonymous' | 'expired'): MachineState {
-  return { ...state, status, fallback: status, token: undefined, refreshAt: undefined, retryAt: undefined, reason: undefined, failures: 0, error: undefined };
-}
-
-function isCurrent(state: MachineState, tokenId: number, now: number): boolean {
-  return state.token?.id === tokenId && isValid(state.token, now);
+function isCurrent(state: MachineState, event: { tokenId: number; now: number }): boolean {
+  return state.token?.id === event.tokenId && isValid(state.token, event.now);
 }
 
 /** The API refused the token: treat it as expired from now on. */
-function withTokenRefused(state: MachineState, now: number): MachineState {
+function refused(state: MachineState, now: number): MachineState {
   return { ...state, token: { ...state.token!, expiresAt: now } };
-}
-
-function reasonOf(error: TokenwardError): string {
-  const { oauthError, status } = error as { oauthError?: string; status?: number };
-  return oauthError ?? (status ? `http_${status}` : 'refresh_rejected');
 }
 
 function reply(error: TokenwardError): Effect {
