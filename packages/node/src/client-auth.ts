@@ -3,10 +3,18 @@ import { ConfigError } from '@tokenward/core';
 import { importJWK, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 
-/** How the client proves who it is at the token endpoint. */
+/**
+ * How the client proves who it is at the token endpoint.
+ * @example
+ * createClientCredentials({ issuer, clientId, clientSecret, authMethod: 'client_secret_post' });
+ */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
-/** A private key: a `CryptoKey`, a Node `KeyObject`, a private JWK, or a PKCS#8 PEM string. */
+/**
+ * A private key: a `CryptoKey`, a Node `KeyObject`, a private JWK, or a PKCS#8 PEM string.
+ * @example
+ * const privateKey: PrivateKeyInput = readFileSync('/run/secrets/client-key.pem', 'utf8');
+ */
 export type PrivateKeyInput = CryptoKey | KeyObject | JWK | string;
 
 /** Seconds an assertion's `iat`/`nbf` are set back, so a server a little behind still accepts it. */

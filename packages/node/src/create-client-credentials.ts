@@ -10,6 +10,18 @@ import { withTerminalRetry } from './terminal-retry.js';
 import { createTokenCache, type NormalizedKey, type TokenKey } from './token-cache.js';
 import { requestToken } from './token-endpoint.js';
 
+/**
+ * Options of `createClientCredentials`. `scope`, `audience` and `resource` are the defaults of
+ * every key; `issuer` or `tokenEndpoint`, and `clientSecret` or `privateKey`, are required.
+ * @example
+ * const options: ClientCredentialsOptions = {
+ *   issuer: 'https://auth.example.com',
+ *   clientId: 'billing',
+ *   privateKey: process.env.CLIENT_KEY_PEM!, // private_key_jwt
+ *   keyId: 'billing-2025',
+ *   audience: 'https://ledger.example.com',
+ * };
+ */
 export interface ClientCredentialsOptions extends TokenKey {
   /** The issuer: its metadata is discovered once (OpenID Connect, then RFC 8414 well-known). */
   issuer?: string;
@@ -43,10 +55,20 @@ export interface ClientCredentialsOptions extends TokenKey {
   terminalRetryMs?: number;
 }
 
-/** Per-call options of the `getAccessToken` shortcut: which token, and how long it must stay valid. */
+/**
+ * Per-call options of the `getAccessToken` shortcut: which token, and how long it must stay valid.
+ * @example
+ * await tokens.getAccessToken({ scope: 'ledger:read', minValidityMs: 10_000, signal: AbortSignal.timeout(2_000) });
+ */
 export type ClientTokenOptions = TokenKey & GetTokenOptions;
 
-/** A source of service tokens: one cached `Session` per (scope, audience, resource). */
+/**
+ * A source of service tokens: one cached `Session` per (scope, audience, resource).
+ * @example
+ * const ledger = tokens.session({ audience: 'https://ledger.example.com', scope: 'ledger:write' });
+ * const ledgerFetch = createAuthFetch(ledger, { origins: ['https://ledger.example.com'] });
+ * process.on('SIGTERM', () => tokens.dispose());
+ */
 export interface ClientCredentials {
   /** The session for a key; the same object for the same normalized key. */
   session(key?: TokenKey): Session;

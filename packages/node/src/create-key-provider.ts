@@ -3,7 +3,11 @@ import { ConfigError } from '@tokenward/core';
 import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
 import { importSigningKey, isCryptoKey, type PrivateKeyInput } from './client-auth.js';
 
-/** A key to sign with, and the public half to publish. */
+/**
+ * A key to sign with, and the public half to publish.
+ * @example
+ * const { privateKey, kid, alg } = await keys.current();
+ */
 export interface SigningKeyPair {
   kid: string;
   alg: string;
@@ -11,7 +15,15 @@ export interface SigningKeyPair {
   publicJwk: JWK;
 }
 
-/** Where self-minted tokens get their signing key. Rotation is the provider's business. */
+/**
+ * Where self-minted tokens get their signing key. Rotation is the provider's business: implement
+ * it over a KMS or a secrets store, or use `createKeyProvider`.
+ * @example
+ * const fromVault: KeyProvider = {
+ *   current: async () => vault.currentSigningKey(), // { kid, alg, privateKey, publicJwk }
+ *   jwks: async () => ({ keys: await vault.publishedPublicKeys() }),
+ * };
+ */
 export interface KeyProvider {
   /** The key to sign with now. */
   current(): SigningKeyPair | Promise<SigningKeyPair>;
@@ -19,6 +31,11 @@ export interface KeyProvider {
   jwks(): JSONWebKeySet | Promise<JSONWebKeySet>;
 }
 
+/**
+ * Rotation of `createKeyProvider`.
+ * @example
+ * createKeyProvider({ alg: 'EdDSA', rotateEveryMs: 6 * 3600_000, retainMs: 3600_000 });
+ */
 export interface KeyProviderOptions {
   /** JWS algorithm of generated keys. Default `ES256`. */
   alg?: string;

@@ -6,6 +6,11 @@ import { toRefreshError } from './classify.js';
 import type { PrivateKeyInput } from './client-auth.js';
 import { createStaticKeyProvider, type KeyProvider } from './create-key-provider.js';
 
+/**
+ * Options of `createSelfSignedTokens`: who mints (`issuer`, `subject`), for whom (`audience`), how long (`ttl`).
+ * @example
+ * const options: SelfSignedTokensOptions = { key: createKeyProvider(), issuer: 'urn:billing', subject: 'billing-worker', audience: 'urn:ledger', ttl: 120, claims: { scope: 'ledger:write' } };
+ */
 export interface SelfSignedTokensOptions {
   /** A key provider (rotation, see `createKeyProvider`), or one fixed private key. */
   key: KeyProvider | PrivateKeyInput;
@@ -25,7 +30,12 @@ export interface SelfSignedTokensOptions {
   random?: () => number;
 }
 
-/** A session of locally minted tokens, plus the public keys the receiving service verifies them with. */
+/**
+ * A session of locally minted tokens, plus the public keys the receiving service verifies them with.
+ * @example
+ * const jwks = await tokens.jwks(); // serve at /.well-known/jwks.json, or hand to the receiver
+ * const token = await tokens.getAccessToken();
+ */
 export interface SelfSignedTokens extends Session {
   /** The JWKS to publish (or hand over) to the receiving service. */
   jwks(): Promise<JSONWebKeySet>;

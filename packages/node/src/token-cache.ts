@@ -1,4 +1,8 @@
-/** What a token is for. Two keys that differ only in scope order or duplicates are the same key. */
+/**
+ * What a token is for. Two keys that differ only in scope order or duplicates are the same key.
+ * @example
+ * tokens.session({ scope: 'b a' }) === tokens.session({ scope: ['a', 'b', 'a'] }); // true
+ */
 export interface TokenKey {
   /** Space-separated, or a list. */
   scope?: string | readonly string[];

@@ -2,26 +2,38 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 
 export interface ResourceServer {
   url: string;
   counts: { ok: number; unauthorized: number };
+  /** Tokens to answer 401 to, valid or not (a revoked token). */
+  refuse: Set<string>;
   /** Each distinct token seen, in order of first use, with its claims' times (epoch s). */
   tokens: Map<string, { iat: number; exp: number; firstSeen: number }>;
   close(): Promise<void>;
 }
 
-export async function createResourceServer(options: { issuer: string; jwksUri: string; audience: string }): Promise<ResourceServer> {
-  const jwks = createRemoteJWKSet(new URL(options.jwksUri));
+export interface ResourceServerOptions {
+  issuer: string;
+  audience: string;
+  /** Where the issuer publishes its keys... */
+  jwksUri?: string;
+  /** ...or the keys themselves (self-signed tokens). */
+  jwks?: JSONWebKeySet;
+}
+
+export async function createResourceServer(options: ResourceServerOptions): Promise<ResourceServer> {
+  const jwks = options.jwks ? createLocalJWKSet(options.jwks) : createRemoteJWKSet(new URL(options.jwksUri!));
   const state = {
+    refuse: new Set<string>(),
     counts: { ok: 0, unauthorized: 0 },
     tokens: new Map<string, { iat: number; exp: number; firstSeen: number }>(),
   };
   const server = createServer(async (request, response) => {
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     try {
-      if (!token) throw new Error('no token');
+      if (!token || state.refuse.has(token)) throw new Error('no acceptable token');
       await jwtVerify(token, jwks, { issuer: options.issuer, audience: options.audience });
       if (!state.tokens.has(token)) {
         const { iat = 0, exp = 0 } = decodeJwt(token);
