@@ -17,7 +17,9 @@ const MAX_DELAY = 2 ** 31 - 1;
 
 type Reply = Extract<Effect, { type: 'reply' }>['reply'];
 
-interface Waiter {
+/** One promise all waiting callers share until the machine settles them. */
+interface Pending {
+  promise: Promise<TokenSet>;
   resolve(token: TokenSet): void;
   reject(error: TokenwardError): void;
 }
@@ -35,7 +37,7 @@ export function createSession(options: SessionOptions): Session {
   const { clock = systemClock, random = Math.random, coordinator, lifecycle } = options;
   const policy = resolvePolicy(options.policy);
   const emitter = createEmitter(options.onListenerError ?? ((error) => console.error('[tokenward] an event listener threw', error)));
-  const waiters = new Set<Waiter>();
+  let pending: Pending | undefined;
   let state = initialState(lifecycle?.isOnline() ?? true);
   let serial = 0;
   let timer: unknown;
@@ -79,11 +81,10 @@ export function createSession(options: SessionOptions): Session {
     const sentAt = clock.now();
     const context = { reason, signal, current, attempt };
     const timeout = clock.setTimeout(() => controller.abort(new RefreshFailedError('Refresh timed out', { kind: 'transient' })), policy.timeoutMs);
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
     // The refresher runs on a later tick: user code never runs inside `dispatch`.
     const run = () => options.refresh(context);
     const refreshed = Promise.resolve().then(() => (coordinator ? coordinator.refresh(run, context) : run()));
-    Promise.race([refreshed, aborted]).then(
+    Promise.race([refreshed, whenAborted(signal, () => signal.reason)]).then(
       (response) => {
         let token: TokenSet;
         try {
@@ -108,25 +109,21 @@ export function createSession(options: SessionOptions): Session {
   }
 
   function settle(error: TokenwardError | undefined): void {
-    const settled = [...waiters];
-    waiters.clear();
-    for (const waiter of settled) {
-      if (error) waiter.reject(error);
-      else waiter.resolve(state.token!);
-    }
+    if (error) pending?.reject(error);
+    else pending?.resolve(state.token!);
+    pending = undefined;
   }
 
   function waitForToken(signal: AbortSignal | undefined): Promise<TokenSet> {
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
-      waiters.add(waiter);
-      if (!signal) return;
-      // Only this caller stops waiting; the shared refresh goes on for the others.
-      const onAbort = () => waiters.delete(waiter) && reject(new AbortedError({ cause: signal.reason }));
-      signal.addEventListener('abort', onAbort, { once: true });
-      waiter.resolve = (token) => (signal.removeEventListener('abort', onAbort), resolve(token));
-      waiter.reject = (error) => (signal.removeEventListener('abort', onAbort), reject(error));
-    });
+    if (!pending) {
+      let resolve!: Pending['resolve'], reject!: Pending['reject'];
+      const promise = new Promise<TokenSet>((yes, no) => ((resolve = yes), (reject = no)));
+      // Callers handle their own copy; a shared rejection nobody waits for any more is not an error.
+      promise.catch(() => {});
+      pending = { promise, resolve, reject };
+    }
+    // Only this caller stops waiting; the shared refresh goes on for the others.
+    return signal ? Promise.race([pending.promise, whenAborted(signal, () => new AbortedError({ cause: signal.reason }))]) : pending.promise;
   }
 
   /** Turns the machine's reply into the caller's promise. */
@@ -191,15 +188,18 @@ export function createSession(options: SessionOptions): Session {
       disposed = true;
       inflight?.abort();
       for (const cleanup of cleanups) cleanup?.();
-      const pending = [...waiters];
-      waiters.clear();
-      for (const waiter of pending) waiter.reject(new DisposedError());
+      settle(new DisposedError());
       emitter.clear();
     },
   };
 
   if (options.tokens) session.signIn(options.tokens);
   return session;
+}
+
+/** A promise that rejects with `reason()` when `signal` aborts. */
+function whenAborted(signal: AbortSignal, reason: () => unknown): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(reason()), { once: true }));
 }
 
 function resolvePolicy(overrides: Partial<RefreshPolicy> | undefined): RefreshPolicy {
