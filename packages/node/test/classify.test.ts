@@ -48,7 +48,8 @@ describe('toRefreshError', () => {
 
   it('makes a 503 page transient and honours its Retry-After seconds', async () => {
     const error = await failureFor(503, '<h1>down</h1>', { 'retry-after': '7' });
-    expect(error).toMatchObject({ kind: 'transient', status: 503, retryAfterMs: 7_000, oauthError: undefined });
+    expect(error).toMatchObject({ kind: 'transient', status: 503, retryAfterMs: 7_000 });
+    expect(error.oauthError).toBeUndefined();
     expect(error.message).toBe('Token request failed: HTTP 503');
   });
 
@@ -66,7 +67,9 @@ describe('toRefreshError', () => {
   });
 
   it('makes network failures and timeouts transient', () => {
-    expect(toRefreshError(new TypeError('fetch failed'))).toMatchObject({ kind: 'transient', status: undefined });
+    const network = toRefreshError(new TypeError('fetch failed'));
+    expect(network).toMatchObject({ kind: 'transient', message: 'Token request failed: fetch failed' });
+    expect(network.status).toBeUndefined();
     expect(toRefreshError(new DOMException('timed out', 'TimeoutError'))).toMatchObject({ kind: 'transient' });
     expect(toRefreshError(new DOMException('aborted', 'AbortError'))).toMatchObject({ kind: 'transient' });
   });
