@@ -1,12 +1,12 @@
 import { NotSignedInError, SessionExpiredError, type RefreshFailedError, type TokenwardError } from '../errors.js';
-import type { EventOrigin, RefreshPolicy, RefreshReason, SessionEvents, SessionStatus, TokenSet } from '../types.js';
+import type { EventOrigin, RefreshPolicy, RefreshReason, SessionEvents, TokenSet } from '../types.js';
 import type { Effect, Emission } from './effects.js';
 import type { MachineEvent } from './events.js';
 import { backoffDelay, refreshAtFor } from './policy.js';
 import { isValid, noToken, wakeAt, type MachineState } from './state.js';
 
 export type TransitionResult = readonly [MachineState, readonly Effect[]];
-type Handler = (state: MachineState, event: MachineEvent, policy: RefreshPolicy) => TransitionResult;
+type Handlers = { [T in MachineEvent['type']]: (state: MachineState, event: Extract<MachineEvent, { type: T }>, policy: RefreshPolicy) => TransitionResult };
 
 const none: readonly Effect[] = [];
 const useToken: readonly Effect[] = [{ type: 'reply', reply: 'token' }];
@@ -19,7 +19,7 @@ const wait: readonly Effect[] = [{ type: 'reply', reply: 'wait' }];
  * const [next, effects] = transition(initialState(), { type: 'request', now: Date.now(), minValidityMs: 0 }, defaultPolicy);
  */
 export function transition(state: MachineState, event: MachineEvent, policy: RefreshPolicy): TransitionResult {
-  const result = handlers[state.status](state, event, policy);
+  const result = (handlers[event.type] as (s: MachineState, e: MachineEvent, p: RefreshPolicy) => TransitionResult)(state, event, policy);
   const [next, effects] = result;
   const wake = wakeAt(next);
   const statusChanged = next.status !== state.status;
@@ -34,107 +34,95 @@ export function transition(state: MachineState, event: MachineEvent, policy: Ref
   return [next, out];
 }
 
-/** Each state's handling of the events that depend on it; the rest fall through to `shared`. */
-const handlers: Record<SessionStatus, Handler> = {
-  unknown: (state, event, policy) =>
-    event.type === 'request' || event.type === 'refresh' ? begin(state, 'boot', wait) : shared(state, event, policy),
-
-  anonymous: withoutSession(NotSignedInError),
-
-  expired: withoutSession(SessionExpiredError),
-
-  active(state, event, policy) {
-    const due = 'now' in event && event.now >= state.refreshAt!;
-    switch (event.type) {
-      case 'request':
-        if (!isValid(state.token, event.now, event.minValidityMs)) return begin(state, 'demand', wait);
-        // Stale-while-revalidate: a due refresh runs in the background, the caller keeps the token.
-        return due ? begin(state, 'scheduled', useToken) : [state, useToken];
-      case 'refresh':
-        return begin(state, 'manual', wait);
-      case 'tick':
-        // Proactive only: offline, a caller's demand (or coming back online) refreshes instead.
-        return state.online && due ? begin(state, 'scheduled', none) : [state, none];
-      case 'invalidate':
-        return isCurrent(state, event) ? begin(refused(state, event.now), 'unauthorized', none) : [state, none];
-    }
-    return shared(state, event, policy);
+/** How each event is handled, by state: one handler per event, every state's case in it. */
+const handlers: Handlers = {
+  request(state, { now, minValidityMs }) {
+    const { status } = state;
+    if (status === 'anonymous' || status === 'expired') return [state, [reply(noSession(state))]];
+    const valid = isValid(state.token, now, minValidityMs);
+    if (status === 'refreshing') return [state, valid ? useToken : wait];
+    // Stale-while-revalidate: a due refresh runs in the background, the caller keeps the token.
+    if (valid) return isDue(state, now) ? begin(state, 'scheduled', useToken) : [state, useToken];
+    // In backoff without a valid token, callers fail fast until the retry is due: no refresh per call.
+    return status === 'backoff' && !isDue(state, now) ? [state, [reply(state.error!)]] : begin(state, 'demand', wait);
   },
 
-  refreshing(state, event, policy) {
-    switch (event.type) {
-      case 'request':
-        return [state, isValid(state.token, event.now, event.minValidityMs) ? useToken : wait];
-      case 'refresh':
-        return [state, wait];
-      case 'refreshed':
-        return event.attempt === state.attempt ? adopt(state, event.token, policy, event.rand, 'local', false) : [state, none];
-      case 'failed':
-        return event.attempt === state.attempt ? fail(state, event, policy) : [state, none];
-      case 'invalidate':
-        // The refresh in flight will replace it; until then callers wait instead of using it.
-        return [isCurrent(state, event) ? refused(state, event.now) : state, none];
-    }
-    return shared(state, event, policy);
+  refresh(state, { now }) {
+    if (state.status === 'refreshing') return [state, wait];
+    return state.status === 'backoff' && !isDue(state, now) ? [state, [reply(state.error!)]] : begin(state, 'manual', wait);
   },
 
-  backoff(state, event, policy) {
-    const due = 'now' in event && event.now >= state.retryAt!;
-    switch (event.type) {
-      case 'request':
-        if (isValid(state.token, event.now, event.minValidityMs)) return due ? begin(state, 'retry', useToken) : [state, useToken];
-      // falls through: without a valid token a caller is a refresh request, and fails fast until the retry is due
-      case 'refresh':
-        return due ? begin(state, 'retry', wait) : [state, [reply(state.error!)]];
-      case 'tick':
-        return state.online && due ? begin(state, 'retry', none) : [state, none];
-      case 'invalidate':
-        // Honour the backoff: the refused token is dropped, the retry stays where the server asked.
-        return [isCurrent(state, event) ? refused(state, event.now) : state, none];
+  // A timer fired or the page woke up. Proactive only: offline, a caller's demand refreshes instead.
+  tick: (state, { now }) => (state.online && isDue(state, now) ? begin(state, 'scheduled', none) : [state, none]),
+
+  connectivity(state, event, policy) {
+    const next = { ...state, online: event.online };
+    return event.online ? handlers.tick(next, { type: 'tick', now: event.now }, policy) : [next, none];
+  },
+
+  refreshed: (state, event, policy) =>
+    isInFlight(state, event.attempt) ? adopt(state, event.token, policy, event.rand, 'local', false) : [state, none],
+
+  failed(state, event, policy) {
+    if (!isInFlight(state, event.attempt)) return [state, none];
+    const { error, attempt, now } = event;
+    const terminal = event.kind === 'terminal';
+    const retryAt = terminal ? undefined : now + backoffDelay(state.failures + 1, policy, event.rand, event.retryAfterMs);
+    const failed = emit('refresh-failed', { error, attempt, terminal, retryAt });
+    // Waiters are callers the current token could not serve (or who asked for a refresh): they learn now.
+    if (!terminal) return [{ ...state, status: 'backoff', retryAt, failures: state.failures + 1, error }, [{ type: 'settle', error }, failed]];
+    if (!state.token) {
+      // A refusal with no session to lose: back to where this session stood without one.
+      return [{ ...state, ...noToken, status: state.fallback === 'expired' ? 'expired' : 'anonymous', error }, [{ type: 'settle', error }, failed]];
     }
-    return shared(state, event, policy);
+    const { oauthError, status } = error as RefreshFailedError;
+    const [next, effects] = end(state, 'expired', 'local', oauthError ?? (status ? `http_${status}` : 'refused'), error);
+    return [next, [failed, ...effects]];
+  },
+
+  'sign-in'(state, event, policy) {
+    const [next, effects] = adopt(state, event.token, policy, event.rand, 'local', true);
+    return [next, [...effects, { type: 'announce', message: { type: 'tokens', token: event.token, signedIn: true } }]];
+  },
+
+  'sign-out': (state) => (state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'local')),
+
+  invalidate(state, { tokenId, now }) {
+    if (state.token?.id !== tokenId || !isValid(state.token, now)) return [state, none];
+    // The API refused the token: expired from now on. An active session refreshes at once; one
+    // refreshing already will replace it; one in backoff keeps the retry where the server asked.
+    const next = { ...state, token: { ...state.token, expiresAt: now } };
+    return state.status === 'active' ? begin(next, 'unauthorized', none) : [next, none];
+  },
+
+  peer(state, { message, now, rand }, policy) {
+    if (message.type === 'tokens') {
+      const newer = !isValid(state.token, now) || message.token.expiresAt > state.token.expiresAt;
+      return newer ? adopt(state, message.token, policy, rand, 'peer', message.signedIn) : [state, none];
+    }
+    if (message.type === 'signed-out') return state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'peer');
+    // A peer's refresh was refused: the session (shared through the cookie) is over here too.
+    return state.token ? end(state, 'expired', 'peer', message.reason) : [state, none];
   },
 };
 
-/** `anonymous` and `expired`: callers get `NoSession`'s error; only `refresh()` (or a sign-in) starts anew. */
-function withoutSession(NoSession: typeof NotSignedInError): Handler {
-  return (state, event, policy) =>
-    event.type === 'request'
-      ? [state, [reply(new NoSession({ cause: state.error }))]]
-      : event.type === 'refresh'
-        ? begin(state, 'manual', wait)
-        : shared(state, event, policy);
+/** Whether a proactive refresh (active) or a retry (backoff) is due. */
+function isDue(state: MachineState, now: number): boolean {
+  return now >= ((state.status === 'active' ? state.refreshAt : state.status === 'backoff' ? state.retryAt : undefined) ?? Infinity);
 }
 
-/** Events every state treats alike: sign-in, sign-out, connectivity and peers. Stale results end here too. */
-function shared(state: MachineState, event: MachineEvent, policy: RefreshPolicy): TransitionResult {
-  switch (event.type) {
-    case 'sign-in': {
-      const [next, effects] = adopt(state, event.token, policy, event.rand, 'local', true);
-      return [next, [...effects, { type: 'announce', message: { type: 'tokens', token: event.token, signedIn: true } }]];
-    }
-    case 'sign-out':
-      return state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'local');
-    case 'connectivity': {
-      const next = { ...state, online: event.online };
-      return event.online ? handlers[next.status](next, { type: 'tick', now: event.now }, policy) : [next, none];
-    }
-    case 'peer': {
-      const { message } = event;
-      if (message.type === 'tokens') {
-        const newer = !isValid(state.token, event.now) || message.token.expiresAt > state.token.expiresAt;
-        return newer ? adopt(state, message.token, policy, event.rand, 'peer', message.signedIn) : [state, none];
-      }
-      if (message.type === 'signed-out') return state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'peer');
-      // A peer's refresh was refused: the session (shared through the cookie) is over here too.
-      return state.token ? end(state, 'expired', 'peer', message.reason) : [state, none];
-    }
-  }
-  return [state, none];
+function isInFlight(state: MachineState, attempt: number): boolean {
+  return state.status === 'refreshing' && attempt === state.attempt;
+}
+
+function noSession(state: MachineState): TokenwardError {
+  return state.status === 'expired' ? new SessionExpiredError({ cause: state.error }) : new NotSignedInError({ cause: state.error });
 }
 
 function begin(state: MachineState, reason: RefreshReason, answer: readonly Effect[]): TransitionResult {
   const attempt = state.attempt + 1;
+  // A first refresh is the boot; one after a failure is a retry, whoever asked for it.
+  reason = state.status === 'unknown' ? 'boot' : state.status === 'backoff' ? 'retry' : reason;
   return [{ ...state, status: 'refreshing', attempt, reason, retryAt: undefined }, [{ type: 'start-refresh', attempt, reason, current: state.token }, ...answer]];
 }
 
@@ -148,24 +136,6 @@ function adopt(state: MachineState, token: TokenSet, policy: RefreshPolicy, rand
   return [next, [{ type: 'settle', error: undefined }, event]];
 }
 
-function fail(state: MachineState, event: Extract<MachineEvent, { type: 'failed' }>, policy: RefreshPolicy): TransitionResult {
-  const { error, attempt, now } = event;
-  const terminal = event.kind === 'terminal';
-  const retryAt = terminal ? undefined : now + backoffDelay(state.failures + 1, policy, event.rand, event.retryAfterMs);
-  const failed = emit('refresh-failed', { error, attempt, terminal, retryAt });
-  if (!terminal) {
-    // Waiters are callers the current token could not serve (or who asked for a refresh): they learn now.
-    return [{ ...state, status: 'backoff', retryAt, reason: undefined, failures: state.failures + 1, error }, [{ type: 'settle', error }, failed]];
-  }
-  if (!state.token) {
-    // A refusal with no session to lose: back to where this session stood without one.
-    return [{ ...state, ...noToken, status: state.fallback === 'expired' ? 'expired' : 'anonymous', error }, [{ type: 'settle', error }, failed]];
-  }
-  const { oauthError, status } = error as RefreshFailedError;
-  const [next, effects] = end(state, 'expired', 'local', oauthError ?? (status ? `http_${status}` : 'refused'), error);
-  return [next, [failed, ...effects]];
-}
-
 /** The session ends: signed out, or expired (the server refused it, terminal until a new sign-in). */
 function end(state: MachineState, status: 'anonymous' | 'expired', origin: EventOrigin, reason = '', error?: TokenwardError): TransitionResult {
   const expired = status === 'expired';
@@ -175,15 +145,6 @@ function end(state: MachineState, status: 'anonymous' | 'expired', origin: Event
   ];
   if (origin === 'local') effects.push({ type: 'announce', message: expired ? { type: 'session-expired', reason } : { type: 'signed-out' } });
   return [{ ...state, ...noToken, status, fallback: status, error }, effects];
-}
-
-function isCurrent(state: MachineState, event: { tokenId: number; now: number }): boolean {
-  return state.token?.id === event.tokenId && isValid(state.token, event.now);
-}
-
-/** The API refused the token: treat it as expired from now on. */
-function refused(state: MachineState, now: number): MachineState {
-  return { ...state, token: { ...state.token!, expiresAt: now } };
 }
 
 function reply(error: TokenwardError): Effect {
