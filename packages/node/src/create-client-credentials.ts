@@ -51,6 +51,8 @@ export interface ClientCredentialsOptions extends TokenKey {
   fetch?: FetchLike;
   /** Allows `http:` endpoints. Default: only on loopback hosts (127.0.0.1, ::1, localhost). */
   allowInsecureRequests?: boolean;
+  /** Lifetime in seconds assumed for a token response with no `expires_in` and no JWT `exp`. Default 300. */
+  defaultExpiresIn?: number;
   /** After a terminal refusal, the next demand this much later tries once more. Default 60 s; `Infinity` never. */
   terminalRetryMs?: number;
 }
@@ -138,6 +140,7 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
           offset,
           allowInsecureRequests,
           signal,
+          defaultExpiresIn: options.defaultExpiresIn ?? 300,
         });
       },
     });

@@ -1,4 +1,4 @@
-import type { TokenResponse } from '@tokenward/core';
+import { readJwtTimes, type TokenResponse } from '@tokenward/core';
 import * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import { parseHttpDate, type ClockOffset } from './clock-offset.js';
@@ -18,6 +18,8 @@ export interface TokenRequest {
   offset: ClockOffset;
   allowInsecureRequests: boolean;
   signal: AbortSignal;
+  /** Lifetime (s) assumed for a token that states none: no `expires_in`, not a JWT with `exp`. */
+  defaultExpiresIn: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
       return {
         accessToken: body.access_token,
         tokenType: body.token_type,
-        expiresIn: body.expires_in,
+        expiresIn: body.expires_in ?? (jwtExpiry(body.access_token) === undefined ? request.defaultExpiresIn : undefined),
         scope: body.scope,
         serverDate: parseHttpDate(response.headers.get('date')),
       };
@@ -54,5 +56,13 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
     } finally {
       if (response && !response.bodyUsed) await response.body?.cancel().catch(() => undefined);
     }
+  }
+}
+
+function jwtExpiry(token: string): number | undefined {
+  try {
+    return readJwtTimes(token).exp;
+  } catch {
+    return undefined;
   }
 }

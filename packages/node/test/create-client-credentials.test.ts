@@ -85,6 +85,16 @@ describe('createClientCredentials against oidc-provider', () => {
     expect(new URLSearchParams(bodies.at(-1))).toMatchObject(new URLSearchParams({ scope: 'read', audience: 'https://gateway.test', grant_type: 'client_credentials' }));
   });
 
+  it('assumes defaultExpiresIn for an opaque token that states no lifetime', async () => {
+    server.fault = () => ({ status: 200, headers: { 'cache-control': 'no-store' }, body: { access_token: 'opaque-token', token_type: 'Bearer' } });
+    const tokens = source({ tokenEndpoint: server.tokenEndpoint, defaultExpiresIn: 120 });
+    const before = Date.now();
+    expect(await tokens.getAccessToken()).toBe('opaque-token');
+    const { expiresAt } = tokens.session().getSnapshot();
+    expect(expiresAt! - before).toBeGreaterThanOrEqual(119_000);
+    expect(expiresAt! - before).toBeLessThanOrEqual(121_000);
+  });
+
   describe('private_key_jwt', () => {
     it('never replays an assertion, retries included (the provider would refuse one)', async () => {
       server.fault = ({ number }) => (number <= 2 ? { status: 503, headers: { 'retry-after': '0' }, body: 'busy' } : undefined);
