@@ -1,0 +1,96 @@
+import { createAuthFetch, createSession, systemClock } from '@tokenward/core';
+import type { Session, SessionOptions } from '@tokenward/core';
+import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
+import { createPageLifecycle } from './create-page-lifecycle.js';
+import { createRefreshTransport } from './create-refresh-transport.js';
+import { createTabCoordinator, type TabCoordinator } from './create-tab-coordinator.js';
+import type { TokenMode } from './read-token-response.js';
+
+export interface BrowserSessionOptions extends Omit<SessionOptions, 'refresh'> {
+  /** Default `/auth/refresh`. */
+  refreshUrl?: string;
+  /** Default `/auth/logout`. */
+  signOutUrl?: string;
+  /** `bearer` (default): the access token comes in the body and lives in memory. `cookie`: it stays in an HttpOnly cookie. */
+  mode?: TokenMode;
+  /** The CSRF header and double-submit cookie; `false` sends none. */
+  csrf?: CsrfOptions | false;
+  /** Name of the channel tabs coordinate over (default `tokenward`), or `false` for none. */
+  channel?: string | false;
+  /** Origins `fetch` sends the token (or, in cookie mode, credentials) to. Default: the page's. */
+  origins?: readonly string[];
+  /** Default: the global `fetch`, looked up on every call. */
+  fetch?: typeof fetch;
+  /** `fetch` retries once with a fresh token after a 401. Default true. */
+  retryUnauthorized?: boolean;
+}
+
+/** A session for a page: the core `Session`, an auto-refreshing `fetch`, and the browser's sign-out. */
+export interface BrowserSession extends Session {
+  /** `fetch` with the token (bearer) or credentials (cookie), plus the CSRF header on state-changing requests. */
+  fetch: typeof fetch;
+  /** Settles once boot is done (peers asked, a refresh tried). Never rejects. */
+  ready(): Promise<void>;
+  /** Signs out here and in every tab at once, then revokes on the server (`POST signOutUrl`). Rejects if that request failed. */
+  signOut(): Promise<void>;
+}
+
+const SAFE_METHODS = /^(GET|HEAD|OPTIONS|TRACE)$/i;
+
+/**
+ * Creates the session of a page: refresh through the HttpOnly cookie, CSRF headers, one refresh for
+ * all tabs, page lifecycle. Boot starts at once: a live token from another tab, else one refresh.
+ * @example
+ * const session = createBrowserSession({ mode: 'cookie' });
+ * await session.ready();
+ * const me = await session.fetch('/api/me');
+ * session.on('session-expired', () => showSignIn());
+ */
+export function createBrowserSession(options: BrowserSessionOptions = {}): BrowserSession {
+  const { mode = 'bearer', channel = 'tokenward', clock = systemClock } = options;
+  const csrf = createCsrfHeaders(options.csrf);
+  const baseFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
+  const coordinator: TabCoordinator | undefined =
+    // Without BroadcastChannel (very old browsers) each tab refreshes alone rather than through storage.
+    options.coordinator || channel === false || typeof BroadcastChannel !== 'function'
+      ? undefined
+      : createTabCoordinator({ name: channel, clock, classifyError: options.classifyError });
+  const session = createSession({
+    ...options,
+    clock,
+    refresh: createRefreshTransport({ url: options.refreshUrl, mode, headers: csrf, fetch: baseFetch }),
+    coordinator: options.coordinator ?? coordinator,
+    lifecycle: options.lifecycle ?? createPageLifecycle(),
+  });
+  const authFetch = createAuthFetch(session, {
+    origins: options.origins,
+    fetch: baseFetch,
+    retryUnauthorized: options.retryUnauthorized,
+    credentials: mode === 'cookie' ? 'include' : undefined,
+    headers: (token, method) => ({
+      ...(token.accessToken === undefined ? {} : { authorization: `${/^bearer$/i.test(token.tokenType) ? 'Bearer' : token.tokenType} ${token.accessToken}` }),
+      ...(SAFE_METHODS.test(method) ? {} : csrf()),
+    }),
+  });
+  const booted = session.getTokenSet().then(
+    () => {},
+    () => {},
+  );
+
+  return {
+    ...session,
+    fetch: authFetch,
+    ready: () => booted,
+    async signOut() {
+      // Every tab first, so none starts a refresh while the server revokes.
+      session.signOut();
+      const response = await baseFetch(options.signOutUrl ?? '/auth/logout', { method: 'POST', credentials: 'include', cache: 'no-store', headers: csrf() });
+      response.body?.cancel().catch(() => {});
+      if (!response.ok) throw new Error(`Sign-out answered HTTP ${response.status}`);
+    },
+    dispose() {
+      session.dispose();
+      void coordinator?.close();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { ConfigError } from '@tokenward/core';
+
+export interface CsrfOptions {
+  /** The custom header every refresh, sign-out and state-changing API request carries. Default `x-tokenward-csrf`. */
+  header?: string;
+  /** A readable cookie whose value the header echoes (double submit), if the server sets one. Default `tw_csrf`; `false`: none. */
+  cookie?: string | false;
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~\w-]+$/;
+
+/**
+ * Builds the CSRF headers for one request. A cross-site form cannot set a custom header and a
+ * cross-origin script needs a CORS preflight, so the header alone proves the page sent it; the
+ * cookie's value, when the server set one, is echoed as well. Without the cookie the header is `1`.
+ * The cookie is read on every call: the server may set it at any sign-in.
+ * @example
+ * const csrfHeaders = createCsrfHeaders({ header: 'x-csrf', cookie: 'csrf' });
+ * await fetch('/auth/logout', { method: 'POST', headers: csrfHeaders() });
+ */
+export function createCsrfHeaders(options: CsrfOptions | false = {}): () => Record<string, string> {
+  if (options === false) return () => ({});
+  const { header = 'x-tokenward-csrf', cookie = 'tw_csrf' } = options;
+  if (!TOKEN.test(header) || (cookie !== false && !TOKEN.test(cookie))) {
+    throw new ConfigError('Invalid `csrf` header or cookie name');
+  }
+  return () => ({ [header]: (cookie && readCookie(cookie)) || '1' });
+}
+
+function readCookie(name: string): string | undefined {
+  const jar = (globalThis as { document?: { cookie?: unknown } }).document?.cookie;
+  if (typeof jar !== 'string') return undefined;
+  for (const pair of jar.split(';')) {
+    const eq = pair.indexOf('=');
+    // Raw, as the server compares it; a value no header may carry is not a token the server set.
+    if (pair.slice(0, eq).trim() === name) return /^[\x21-\x7e]{1,512}$/.exec(pair.slice(eq + 1).trim())?.[0];
+  }
+  return undefined;
+}

@@ -1,0 +1,255 @@
+import { BroadcastChannel } from 'broadcast-channel';
+import { RefreshFailedError, classifyError, systemClock } from '@tokenward/core';
+import type { Clock, Coordinator, FailureKind, PeerAnnouncement, RefreshContext, TokenResponse, TokenSet } from '@tokenward/core';
+import { parsePeerMessage, type PeerMessage, type PeerMessageType, type PeerToken } from './parse-peer-message.js';
+
+/** How long each step of the protocol waits, in ms. */
+export interface CoordinatorTimings {
+  /** A new tab waits this long for a peer's live token before it refreshes. Default 150. */
+  helloMs: number;
+  /** A claim waits this long for competing claims; the lowest tab id wins. Default 100. */
+  contentionMs: number;
+  /** The holder beats this often while its refresh is in flight. Default 500. */
+  beatMs: number;
+  /** A holder silent this long is gone (closed, frozen, discarded): the others take over. Default 2500. */
+  leaseMs: number;
+}
+
+export interface TabCoordinatorOptions {
+  /** Channel name: tabs that share it share one session. Default `tokenward`. */
+  name?: string;
+  /** broadcast-channel method: `native` (default, the browser's BroadcastChannel) or `simulate` (in-process, tests). */
+  type?: 'native' | 'simulate';
+  /** The session's clock and failure classification, so every tab reads results alike. */
+  clock?: Clock;
+  classifyError?: (error: unknown) => FailureKind | undefined;
+  timings?: Partial<CoordinatorTimings>;
+}
+
+/** A `Coordinator` over a channel, with the channel's end. */
+export interface TabCoordinator extends Coordinator {
+  /** This tab's id in the protocol. */
+  readonly tab: string;
+  /** Releases a refresh this tab holds, then closes the channel. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  ctx: RefreshContext;
+  run: () => Promise<TokenResponse>;
+  settle: (response?: TokenResponse, error?: unknown) => void;
+  /** Set while this tab's claim waits out the contention window: the other claimants heard. */
+  rivals?: Set<string>;
+}
+
+const TIMINGS: CoordinatorTimings = { helloMs: 150, contentionMs: 100, beatMs: 500, leaseMs: 2500 };
+
+/**
+ * The core's `Coordinator` across the tabs of an origin: one refresh per expiry for all of them.
+ * A tab that needs a refresh joins the one in flight, or claims a bounded lease (the lowest id among
+ * concurrent claimants wins), runs it, beats while it runs and broadcasts the result, which the
+ * others adopt. A silent holder loses the lease after `leaseMs`. Nothing is held around user code.
+ * @example
+ * const coordinator = createTabCoordinator({ name: 'my-app' });
+ * const session = createSession({ refresh, coordinator });
+ */
+export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCoordinator {
+  const { clock = systemClock } = options;
+  const t = { ...TIMINGS, ...options.timings };
+  const tab = Math.random().toString(36).slice(2, 10) + clock.now().toString(36);
+  // `native` by name: broadcast-channel would otherwise fall back to IndexedDB or localStorage.
+  const channel = new BroadcastChannel<unknown>(options.name ?? 'tokenward', { type: options.type ?? 'native', webWorkerSupport: false });
+  const listeners = new Set<(message: PeerAnnouncement) => void>();
+  const helloUntil = clock.now() + t.helloMs;
+  let gen = 0;
+  let holder: { tab: string; heard: number } | undefined;
+  /** The token this tab holds, as far as its announcements tell: what a new tab gets on `hello`. */
+  let own: PeerToken | undefined;
+  let pending: Pending | undefined;
+  let running = false;
+  let closed = false;
+  let expiredSent = false;
+  let timer: unknown;
+  let beatTimer: unknown;
+
+  const post = (type: PeerMessageType, extra: object = {}) => {
+    if (!closed) channel.postMessage({ v: 1, type, from: tab, gen, at: clock.now(), ...extra }).catch(() => {});
+  };
+  const deliver = (message: PeerAnnouncement) => listeners.forEach((listener) => listener(message));
+
+  function step(): void {
+    const p = pending;
+    if (!p || running) return;
+    clock.clearTimeout(timer);
+    const now = clock.now();
+    const wait = (ms: number) => void (timer = clock.setTimeout(step, ms));
+    if (now < helloUntil) return wait(helloUntil - now);
+    if (holder) {
+      const silent = now - holder.heard;
+      if (silent < t.leaseMs) {
+        // Beats come from a timer, which a background tab throttles; a ping is answered at once.
+        if (silent >= 2 * t.beatMs) post('ping');
+        return wait(Math.min(t.beatMs, t.leaseMs - silent));
+      }
+      holder = undefined;
+    }
+    if (!p.rivals) {
+      p.rivals = new Set();
+      post('claim');
+      return wait(t.contentionMs);
+    }
+    const winner = [...p.rivals].reduce((low, id) => (id < low ? id : low), tab);
+    p.rivals = undefined;
+    if (winner === tab) return void execute(p);
+    holder = { tab: winner, heard: now };
+    step();
+  }
+
+  async function execute(p: Pending): Promise<void> {
+    running = true;
+    expiredSent = false;
+    const claimed = gen;
+    const sentAt = clock.now();
+    const beat = () => {
+      post('beat');
+      beatTimer = clock.setTimeout(beat, t.beatMs);
+    };
+    beat();
+    let response: TokenResponse | undefined;
+    let failure: unknown;
+    try {
+      response = await p.run();
+    } catch (error) {
+      failure = error;
+    }
+    running = false;
+    clock.clearTimeout(beatTimer);
+    // After a sign-out or expiry seen meanwhile (`gen` moved), the result is stale: nothing to tell.
+    if (claimed === gen) {
+      const expiresAt = response && (response.expiresAt ?? sentAt + (response.expiresIn ?? NaN) * 1000);
+      if (response && expiresAt! > sentAt) {
+        response = { ...response, expiresAt };
+        own = { accessToken: response.accessToken, tokenType: response.tokenType ?? 'Bearer', expiresAt: expiresAt!, obtainedAt: sentAt, scope: response.scope };
+        post('tokens', { token: own, signedIn: false });
+      } else if (response || (options.classifyError?.(failure) ?? classifyError(failure)) !== 'terminal') {
+        post('failed', { retryAfterMs: (failure as RefreshFailedError | undefined)?.retryAfterMs });
+      } else {
+        gen++;
+        own = undefined;
+        expiredSent = true;
+        post('expired', { reason: reasonOf(failure) });
+      }
+    }
+    p.settle(response, failure);
+    step();
+  }
+
+  function onMessage(data: unknown): void {
+    const m = parsePeerMessage(data, clock.now()) as PeerMessage | undefined;
+    if (!m || m.from === tab || (m.type === 'tokens' && m.to && m.to !== tab)) return;
+    const p = pending;
+    switch (m.type) {
+      case 'hello':
+      case 'claim':
+      case 'ping':
+        if (running) post('beat');
+        else if (m.type === 'claim') p?.rivals?.add(m.from);
+        else if (m.type === 'hello' && own && own.expiresAt > clock.now()) post('tokens', { token: own, signedIn: false, to: m.from });
+        return;
+      case 'beat':
+        holder = { tab: m.from, heard: clock.now() };
+        if (p?.rivals) p.rivals = undefined;
+        return step();
+      case 'release':
+        if (m.from === holder?.tab) holder = undefined;
+        return step();
+    }
+    const fromHolder = m.from === holder?.tab;
+    if (fromHolder) holder = undefined;
+    // Announcements of an older generation predate a sign-out or expiry here: they change nothing.
+    if (m.gen >= gen) {
+      gen = m.gen;
+      if (m.type === 'tokens') {
+        const { token, signedIn } = m;
+        if (signedIn || !own || token.expiresAt > own.expiresAt) own = token;
+        // The session adopts the peer's token first; the refresh it joined settles after, as stale.
+        deliver({ type: 'tokens', token: { ...token, id: 0 } as TokenSet, signedIn });
+        if (p && (!p.ctx.current || token.expiresAt > p.ctx.current.expiresAt)) p.settle({ ...token, expiresIn: undefined });
+      } else if (m.type === 'failed') {
+        if (p && fromHolder && !running) p.settle(undefined, new RefreshFailedError('The refresh in another tab failed', { kind: 'transient', retryAfterMs: m.retryAfterMs }));
+      } else {
+        own = undefined;
+        deliver(m.type === 'expired' ? { type: 'session-expired', reason: m.reason } : { type: 'signed-out' });
+        if (!running) p?.settle(undefined, new RefreshFailedError('The session ended in another tab', { kind: 'terminal' }));
+      }
+    }
+    step();
+  }
+
+  channel.addEventListener('message', onMessage);
+  post('hello');
+
+  return {
+    tab,
+    refresh(run, ctx) {
+      return new Promise<TokenResponse>((resolve, reject) => {
+        const onAbort = () => p.settle(undefined, ctx.signal.reason);
+        const p: Pending = {
+          ctx,
+          run,
+          settle(response, error) {
+            if (pending !== p) return;
+            pending = undefined;
+            clock.clearTimeout(timer);
+            ctx.signal.removeEventListener('abort', onAbort);
+            if (response) resolve(response);
+            else reject(error);
+          },
+        };
+        pending?.settle(undefined, new RefreshFailedError('Superseded', { kind: 'transient' }));
+        pending = p;
+        if (ctx.signal.aborted) return onAbort();
+        ctx.signal.addEventListener('abort', onAbort);
+        step();
+      });
+    },
+    announce(message) {
+      const skip = expiredSent;
+      expiredSent = false;
+      if (message.type === 'tokens') {
+        const { accessToken, tokenType, expiresAt, obtainedAt, scope } = message.token;
+        if (message.signedIn) gen++;
+        own = { accessToken, tokenType, expiresAt, obtainedAt, scope };
+        post('tokens', { token: own, signedIn: message.signedIn });
+      } else if (!(skip && message.type === 'session-expired')) {
+        // This tab's own failed refresh already told everyone, as `expired`.
+        gen++;
+        own = undefined;
+        post(message.type === 'signed-out' ? 'signed-out' : 'expired', message.type === 'session-expired' ? { reason: safeReason(message.reason) } : {});
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    close() {
+      // A closing holder hands the lease back at once rather than making the others wait it out.
+      if (running) post('release');
+      closed = true;
+      clock.clearTimeout(timer);
+      clock.clearTimeout(beatTimer);
+      listeners.clear();
+      channel.removeEventListener('message', onMessage);
+      return channel.close();
+    },
+  };
+}
+
+function reasonOf(error: unknown): string {
+  const { oauthError, status } = (error ?? {}) as { oauthError?: string; status?: number };
+  return safeReason(oauthError ?? (status ? `http_${status}` : 'refresh_rejected'));
+}
+
+function safeReason(reason: string): string {
+  return /^[\w.:-]{1,64}$/.test(reason) ? reason : 'refresh_rejected';
+}

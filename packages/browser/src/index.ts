@@ -1,0 +1,14 @@
+export { createBrowserSession } from './create-browser-session.js';
+export type { BrowserSession, BrowserSessionOptions } from './create-browser-session.js';
+export { createRefreshTransport } from './create-refresh-transport.js';
+export type { RefreshTransportOptions } from './create-refresh-transport.js';
+export { readTokenResponse } from './read-token-response.js';
+export type { TokenMode } from './read-token-response.js';
+export { createCsrfHeaders } from './create-csrf-headers.js';
+export type { CsrfOptions } from './create-csrf-headers.js';
+export { createTabCoordinator } from './create-tab-coordinator.js';
+export type { CoordinatorTimings, TabCoordinator, TabCoordinatorOptions } from './create-tab-coordinator.js';
+export { createPageLifecycle } from './create-page-lifecycle.js';
+export type { PageLifecycleOptions } from './create-page-lifecycle.js';
+export { parsePeerMessage } from './parse-peer-message.js';
+export type { PeerMessage, PeerMessageType, PeerToken } from './parse-peer-message.js';

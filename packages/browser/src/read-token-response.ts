@@ -1,0 +1,66 @@
+import { InvalidTokenResponseError, RefreshFailedError, type TokenResponse } from '@tokenward/core';
+
+/** Where the access token lives. */
+export type TokenMode = 'bearer' | 'cookie';
+
+const MAX_BODY_CHARS = 64 * 1024;
+const MAX_LIFETIME_S = 366 * 24 * 3600;
+/** A `Retry-After` longer than this is a misconfiguration, not advice. */
+const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
+/**
+ * Reads the answer of a refresh (or sign-in) request. 2xx: a strictly validated token response
+ * (bearer mode: `access_token`; cookie mode: the access token stays in its HttpOnly cookie, only
+ * `expires_in` is read). Anything else throws a `RefreshFailedError` with `status`, the OAuth
+ * `error` code and `Retry-After`; bodies that are not JSON (an HTML error page) are transient
+ * failures. No message ever contains any of the body.
+ * @example
+ * const response = await fetch('/auth/login', { method: 'POST', body, headers });
+ * session.signIn(await readTokenResponse(response, 'bearer'));
+ */
+export async function readTokenResponse(response: Response, mode: TokenMode = 'bearer'): Promise<TokenResponse> {
+  const { status, headers } = response;
+  const body = parse(await response.text().catch(() => ''));
+  const serverDate = readDate(headers);
+  if (!response.ok) {
+    const oauthError = typeof body?.error === 'string' && /^[\w.:-]{1,64}$/.test(body.error) ? body.error : undefined;
+    const retryAfterMs = readRetryAfter(headers.get('retry-after'), serverDate ?? Date.now());
+    throw new RefreshFailedError(`Refresh answered HTTP ${status}${oauthError ? ` (${oauthError})` : ''}`, { status, oauthError, retryAfterMs });
+  }
+  if (!body) throw new RefreshFailedError(`Refresh answered HTTP ${status} without a JSON object`, { status, kind: 'transient' });
+  const { access_token: accessToken, token_type: tokenType, expires_in: lifetime, scope } = body;
+  const expiresIn = typeof lifetime === 'number' || typeof lifetime === 'string' ? Number(lifetime) : NaN;
+  if (!(expiresIn > 0 && expiresIn <= MAX_LIFETIME_S)) throw invalid('expires_in');
+  if (tokenType !== undefined && !(typeof tokenType === 'string' && /^[\w.-]{1,32}$/.test(tokenType))) throw invalid('token_type');
+  const result: TokenResponse = { expiresIn, tokenType: tokenType as string | undefined, scope: typeof scope === 'string' ? scope : undefined, serverDate };
+  // Cookie mode never keeps an access token in script memory, even one a server sent by mistake.
+  if (mode === 'cookie') return result;
+  if (!(typeof accessToken === 'string' && /^[\x21-\x7e]{1,16384}$/.test(accessToken))) throw invalid('access_token');
+  return { ...result, accessToken };
+}
+
+function parse(text: string): Record<string, unknown> | undefined {
+  if (text.length > MAX_BODY_CHARS) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Retry-After` as seconds or an HTTP date, measured against the server's own `Date` when it sent one. */
+function readRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
+
+function readDate(headers: Headers): number | undefined {
+  const date = Date.parse(headers.get('date') ?? '');
+  return Number.isNaN(date) ? undefined : date;
+}
+
+function invalid(field: string): InvalidTokenResponseError {
+  return new InvalidTokenResponseError(`Refresh response has no usable ${field}`);
+}
