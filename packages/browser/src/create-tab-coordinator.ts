@@ -11,7 +11,7 @@ export interface CoordinatorTimings {
   contentionMs: number;
   /** The holder beats this often while its refresh is in flight. Default 500. */
   beatMs: number;
-  /** A holder silent this long is gone (closed, frozen, discarded): the others take over. Default 2500. */
+  /** A holder silent this long is gone (closed, frozen, discarded) unless it answers a claim: the others take over. Default 2500. */
   leaseMs: number;
 }
 
@@ -86,11 +86,9 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     if (now < helloUntil) return wait(helloUntil - now);
     if (holder) {
       const silent = now - holder.heard;
-      if (silent < t.leaseMs) {
-        // Beats come from a timer, which a background tab throttles; a ping is answered at once.
-        if (silent >= 2 * t.beatMs) post('ping');
-        return wait(Math.min(t.beatMs, t.leaseMs - silent));
-      }
+      // Beats come from a timer, which a background tab throttles: a silent holder is put to the
+      // test by a claim, which a live one answers from its message handler (see onMessage).
+      if (silent < t.leaseMs) return wait(t.leaseMs - silent);
       holder = undefined;
     }
     if (!p.rivals) {
@@ -151,7 +149,6 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     switch (m.type) {
       case 'hello':
       case 'claim':
-      case 'ping':
         if (running) post('beat');
         else if (m.type === 'claim') p?.rivals?.add(m.from);
         else if (m.type === 'hello' && own && own.expiresAt > clock.now()) post('tokens', { token: own, signedIn: false, to: m.from });
@@ -247,9 +244,9 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
 
 function reasonOf(error: unknown): string {
   const { oauthError, status } = (error ?? {}) as { oauthError?: string; status?: number };
-  return safeReason(oauthError ?? (status ? `http_${status}` : 'refresh_rejected'));
+  return safeReason(oauthError ?? (status ? `http_${status}` : 'refused'));
 }
 
 function safeReason(reason: string): string {
-  return /^[\w.:-]{1,64}$/.test(reason) ? reason : 'refresh_rejected';
+  return /^[\w.:-]{1,64}$/.test(reason) ? reason : 'refused';
 }

@@ -22,13 +22,13 @@ interface Envelope<T extends string> {
 
 /**
  * What tabs say to each other. `hello`: a new tab asks for a live token. `claim`: a tab wants to
- * refresh. `beat`: the holder's refresh is still in flight. `ping`: a waiting tab asks the holder to
- * beat. `release`: the holder went away without a result. `tokens`: a refresh result, a sign-in, or
+ * refresh. `beat`: the holder's refresh is still in flight (also its answer to a claim or hello).
+ * `release`: the holder went away without a result. `tokens`: a refresh result, a sign-in, or
  * an answer to `hello` (`to`). `failed`: the holder's refresh failed and may be retried later.
  * `signed-out` and `expired` end the session everywhere.
  */
 export type PeerMessage =
-  | Envelope<'hello' | 'claim' | 'beat' | 'ping' | 'release' | 'signed-out'>
+  | Envelope<'hello' | 'claim' | 'beat' | 'release' | 'signed-out'>
   | (Envelope<'tokens'> & { token: PeerToken; signedIn: boolean; to?: string })
   | (Envelope<'failed'> & { retryAfterMs?: number })
   | (Envelope<'expired'> & { reason: string });
@@ -41,7 +41,7 @@ const MAX_AGE_MS = 10_000;
 const ENVELOPE = ['v', 'type', 'from', 'gen', 'at'];
 /** The keys each type adds to the envelope. A Map: a `type` of `constructor` must find nothing. */
 const EXTRA = new Map<string, string[]>([
-  ...['hello', 'claim', 'beat', 'ping', 'release', 'signed-out'].map((type): [string, string[]] => [type, []]),
+  ...['hello', 'claim', 'beat', 'release', 'signed-out'].map((type): [string, string[]] => [type, []]),
   ['tokens', ['token', 'signedIn', 'to']],
   ['failed', ['retryAfterMs']],
   ['expired', ['reason']],

@@ -1,0 +1,177 @@
+import { BroadcastChannel } from 'broadcast-channel';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { systemClock, type Clock } from '@tokenward/core';
+import { createFakeAuth, eventually, FAST, freshChannel, openTab, sleep, type Tab } from './helpers/fake-auth.js';
+
+let tabs: Tab[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(tabs.map((tab) => tab.close()));
+  tabs = [];
+});
+
+function open(count: number, channel: string, refresh: Parameters<typeof openTab>[1]): Tab[] {
+  const opened = Array.from({ length: count }, () => openTab(channel, refresh));
+  tabs.push(...opened);
+  return opened;
+}
+
+/** Drops everything `tab` posts from now on: it froze, crashed or was closed without a word. */
+function silence(tab: Tab): void {
+  const post = BroadcastChannel.prototype.postMessage;
+  vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (this: BroadcastChannel, message: { from?: string }) {
+    return message?.from === tab.coordinator.tab ? Promise.resolve() : post.call(this, message);
+  });
+}
+
+describe('createTabCoordinator', () => {
+  it('boots six tabs opened at once with one refresh, then makes one refresh per expiry for all of them', async () => {
+    const auth = createFakeAuth({ ttl: 1 });
+    const opened = open(6, freshChannel(), auth.refresh);
+    const tokens = await Promise.all(opened.map((tab) => tab.session.getAccessToken()));
+    expect(auth.stats.requests).toBe(1);
+    expect(new Set(tokens)).toEqual(new Set(['access-2']));
+
+    // Refresh at 600-800 ms of each 1 s token, each tab with its own jitter: three cycles.
+    await eventually(() => expect(auth.stats.successes).toBe(4), 4000);
+    await eventually(() => expect(opened.map((tab) => tab.count('refreshed'))).toEqual(opened.map(() => 4)));
+    expect(auth.stats).toMatchObject({ requests: 4, failures: 0, reuse: 0 });
+    expect(new Set(await Promise.all(opened.map((tab) => tab.session.getAccessToken())))).toEqual(new Set(['access-5']));
+    // Each refresh ran in one tab; the others adopted it.
+    expect(opened.reduce((sum, tab) => sum + tab.count('refreshed', 'local'), 0)).toBe(4);
+  });
+
+  it('gives a new tab the live token of its peers, with no refresh', async () => {
+    const auth = createFakeAuth({ ttl: 60 });
+    const channel = freshChannel();
+    const [first] = open(1, channel, auth.refresh);
+    const token = await first!.session.getAccessToken();
+    const [late] = open(1, channel, auth.refresh);
+    expect(await late!.session.getAccessToken()).toBe(token);
+    expect(auth.stats.requests).toBe(1);
+    expect(late!.events).toEqual([{ name: 'refreshed', payload: expect.objectContaining({ origin: 'peer', reason: 'boot' }) }]);
+  });
+
+  it('refreshes a new tab itself when no peer answers within the hello window', async () => {
+    const auth = createFakeAuth();
+    const [alone] = open(1, freshChannel(), auth.refresh);
+    const started = Date.now();
+    await alone!.session.getAccessToken();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(FAST.helloMs! - 5);
+    expect(auth.stats.requests).toBe(1);
+  });
+
+  it('takes over within the lease when the holder goes silent mid-refresh, with no reuse', async () => {
+    const auth = createFakeAuth({ ttl: 60, delay: (call) => (call === 2 ? 60_000 : 15) });
+    const channel = freshChannel();
+    const [holder, other] = open(2, channel, auth.refresh);
+    await Promise.all([holder!.session.getAccessToken(), other!.session.getAccessToken()]);
+    const holderRefresh = holder!.session.refresh().catch(() => 'aborted');
+    await sleep(FAST.contentionMs! + 20);
+    expect(auth.stats.requests).toBe(2);
+    const joined = other!.session.refresh();
+    await sleep(20);
+    silence(holder!);
+    const closedAt = Date.now();
+    holder!.session.dispose();
+    expect(await holderRefresh).toBe('aborted');
+    expect(await joined).toBe('access-3');
+    expect(Date.now() - closedAt).toBeLessThan(FAST.leaseMs! + 200);
+    expect(auth.stats).toMatchObject({ requests: 3, reuse: 0 });
+  });
+
+  it('hands the lease back at once when the holder is disposed mid-refresh', async () => {
+    const auth = createFakeAuth({ ttl: 60, delay: (call) => (call === 2 ? 60_000 : 15) });
+    const [holder, other] = open(2, freshChannel(), auth.refresh);
+    await Promise.all([holder!.session.getAccessToken(), other!.session.getAccessToken()]);
+    void holder!.session.refresh().catch(() => {});
+    await sleep(FAST.contentionMs! + 20);
+    const joined = other!.session.refresh();
+    await sleep(20);
+    const closedAt = Date.now();
+    await holder!.close();
+    expect(await joined).toBe('access-3');
+    expect(Date.now() - closedAt).toBeLessThan(FAST.leaseMs!);
+  });
+
+  it('keeps the lease of a holder whose beat timer is throttled: it answers the claims of the others at once', async () => {
+    const auth = createFakeAuth({ ttl: 60, delay: (call) => (call === 2 ? 4 * FAST.leaseMs! : 15) });
+    const channel = freshChannel();
+    // The holder's beat timer never fires (a background tab, throttled); it beats only in answer to claims.
+    const throttled: Clock = { ...systemClock, setTimeout: (fn, ms) => (ms === FAST.beatMs ? 0 : systemClock.setTimeout(fn, ms)) };
+    const holder = openTab(channel, auth.refresh, throttled);
+    const [other] = open(1, channel, auth.refresh);
+    tabs.push(holder);
+    await Promise.all([holder.session.getAccessToken(), other!.session.getAccessToken()]);
+    const refreshing = holder.session.refresh();
+    await sleep(FAST.contentionMs! + 20);
+    const joined = other!.session.refresh();
+    expect(await joined).toBe(await refreshing);
+    expect(auth.stats).toMatchObject({ requests: 2, reuse: 0 });
+  });
+
+  it('delivers a sign-out to every tab once, with origin peer, and ignores stale messages afterwards', async () => {
+    const auth = createFakeAuth({ ttl: 60 });
+    const channel = freshChannel();
+    const [a, b, c] = open(3, channel, auth.refresh);
+    await Promise.all([a, b, c].map((tab) => tab!.session.getAccessToken()));
+    a!.session.signOut();
+    await eventually(() => expect([a, b, c].map((tab) => tab!.count('signed-out'))).toEqual([1, 1, 1]));
+    expect([a!.count('signed-out', 'local'), b!.count('signed-out', 'peer'), c!.count('signed-out', 'peer')]).toEqual([1, 1, 1]);
+
+    // A result from before the sign-out (generation 0) arrives late: nothing changes.
+    const stale = new BroadcastChannel(channel, { type: 'simulate' });
+    const token = { accessToken: 'stale', tokenType: 'Bearer', expiresAt: Date.now() + 60_000, obtainedAt: Date.now() };
+    await stale.postMessage({ v: 1, type: 'tokens', from: 'ghost', gen: 0, at: Date.now(), token, signedIn: false });
+    await stale.postMessage({ v: 1, type: 'tokens', from: 'ghost', gen: 1, at: Date.now(), token: { ...token, refreshToken: 'x' }, signedIn: false });
+    await stale.postMessage({ v: 2, type: 'signed-out', from: 'ghost', gen: 9, at: Date.now() });
+    await sleep(50);
+    await stale.close();
+    for (const tab of [a, b, c]) {
+      expect(tab!.session.getSnapshot().status).toBe('anonymous');
+      expect(tab!.events.map((e) => e.name)).toEqual(['refreshed', 'signed-out']);
+    }
+  });
+
+  it('ends the session in every tab once when the server refuses the refresh, with no retry loop', async () => {
+    const auth = createFakeAuth({ ttl: 1 });
+    const opened = open(4, freshChannel(), auth.refresh);
+    await Promise.all(opened.map((tab) => tab.session.getAccessToken()));
+    auth.revoke();
+    await eventually(() => expect(opened.map((tab) => tab.count('session-expired'))).toEqual([1, 1, 1, 1]), 3000);
+    expect(opened.map((tab) => tab.count('session-expired', 'local')).sort()).toEqual([0, 0, 0, 1]);
+    expect(opened.every((tab) => tab.events.some((e) => e.name === 'session-expired' && (e.payload as { reason: string }).reason === 'invalid_grant'))).toBe(true);
+    await sleep(1200);
+    expect(auth.stats.requests).toBe(2);
+    for (const tab of opened) await expect(tab.session.getAccessToken()).rejects.toMatchObject({ code: 'ERR_SESSION_EXPIRED' });
+  });
+
+  it('settles booting tabs without a session as anonymous, with one refresh and no session-expired', async () => {
+    const auth = createFakeAuth();
+    auth.revoke();
+    const opened = open(3, freshChannel(), auth.refresh);
+    await Promise.all(opened.map((tab) => expect(tab.session.getAccessToken()).rejects.toMatchObject({ code: expect.stringMatching(/ERR_(NOT_SIGNED_IN|REFRESH_FAILED|SESSION_EXPIRED)/) })));
+    await eventually(() => expect(opened.map((tab) => tab.session.getSnapshot().status)).toEqual(['anonymous', 'anonymous', 'anonymous']));
+    expect(auth.stats.requests).toBe(1);
+    expect(opened.map((tab) => tab.count('session-expired'))).toEqual([0, 0, 0]);
+  });
+
+  it('passes a transient failure to the tabs that joined, which back off instead of storming', async () => {
+    const auth = createFakeAuth({ ttl: 60, delay: 40, fail: (call) => (call === 2 ? 503 : undefined) });
+    const opened = open(3, freshChannel(), auth.refresh);
+    await Promise.all(opened.map((tab) => tab.session.getAccessToken()));
+    const results = await Promise.allSettled([opened[0]!.session.refresh(), sleep(FAST.contentionMs! + 10).then(() => opened[1]!.session.refresh())]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(auth.stats.requests).toBe(2);
+    expect(opened[1]!.session.getSnapshot().status).toBe('backoff');
+  });
+
+  it('lets listeners call the session from inside an event: no lock is held around them', async () => {
+    const auth = createFakeAuth({ ttl: 60 });
+    const [a, b] = open(2, freshChannel(), auth.refresh);
+    await Promise.all([a!.session.getAccessToken(), b!.session.getAccessToken()]);
+    const seen = new Promise<string>((resolve) => b!.session.on('refreshed', () => void b!.session.getAccessToken().then(resolve)));
+    await a!.session.refresh();
+    expect(await seen).toBe('access-3');
+  });
+});
