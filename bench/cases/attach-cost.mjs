@@ -1,7 +1,7 @@
 // 2. In-process cost of deciding and attaching the token: each wrapper around a stub fetch that
 // returns a cached Response, against a direct call of the stub, in alternating rounds.
 import { oauth2Fetch, tokenward } from '../lib/clients.mjs';
-import { interleave, median, summarize } from '../lib/stats.mjs';
+import { compare, interleave } from '../lib/stats.mjs';
 
 const ORIGIN = 'http://127.0.0.1:9';
 const URL_ = `${ORIGIN}/api`;
@@ -42,15 +42,10 @@ export async function run({ smoke, log }) {
       globalThis.fetch = globalStub ? stub : realFetch;
       await nsPerCall(direct, { minMs: 0, maxCalls: 20_000 });
       await nsPerCall(wrapped, { minMs: 0, maxCalls: 20_000 });
-      const overheads = [];
-      // Lower is better here: interleave's "ratio" is wrapped/direct; the overhead is their difference.
-      const outcome = await interleave({
-        rounds,
-        measure: (which) => nsPerCall(which === 'baseline' ? direct : wrapped, budget),
-        onRound: (_round, figures) => overheads.push(figures.candidate - figures.baseline),
-      });
-      results[name] = { directNs: outcome.baseline, wrappedNs: outcome.candidate, overheadNs: summarize(overheads) };
-      log(`  ${name.padEnd(38)} ${Math.round(median(overheads))} ns a call over a direct call (${Math.round(outcome.candidate.median)} vs ${Math.round(outcome.baseline.median)} ns)`);
+      const pairs = await interleave({ rounds, measure: async (which) => ({ ns: await nsPerCall(which === 'baseline' ? direct : wrapped, budget) }) });
+      const { paired: overheadNs, baseline: directNs, candidate: wrappedNs } = compare(pairs, 'ns', (wrappedNs, directNs) => wrappedNs - directNs);
+      results[name] = { directNs, wrappedNs, overheadNs };
+      log(`  ${name.padEnd(38)} ${Math.round(overheadNs.median)} ns a call over a direct call (${Math.round(wrappedNs.median)} vs ${Math.round(directNs.median)} ns)`);
     }
   } finally {
     globalThis.fetch = realFetch;

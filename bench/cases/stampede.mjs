@@ -9,9 +9,21 @@ const CALLS = 100;
 const CALL_TIMEOUT_MS = 15_000;
 
 export const TIMINGS = {
-  'client knows it expired': { knownExpired: true, server: { tokenDelay: 10 } },
-  'server answers 401 only': { knownExpired: false, server: { tokenDelay: 10 } },
-  '401 only, jittered API, fast token endpoint': { knownExpired: false, server: { apiJitter: 50, tokenDelay: 0 } },
+  'client knows it expired': {
+    knownExpired: true,
+    server: { tokenDelay: 10 },
+    description: 'the client holds the expiry and it has passed; API answers at once, token endpoint in 10 ms',
+  },
+  'server answers 401 only': {
+    knownExpired: false,
+    server: { tokenDelay: 10 },
+    description: 'the client thinks the token valid, the API answers 401 at once; token endpoint in 10 ms',
+  },
+  '401 only, jittered API, fast token endpoint': {
+    knownExpired: false,
+    server: { apiJitter: 50, tokenDelay: 0 },
+    description: 'as above, but every API response takes 0–50 ms (seeded jitter) and the token endpoint answers at once, so 401s for the old token keep arriving after the refresh',
+  },
 };
 
 const CLIENTS = {

@@ -1,20 +1,25 @@
 // 1. Throughput over loopback with a valid token, 1 and 64 requests in flight: each client as a
-// ratio of bare fetch, measured pair by pair in alternating rounds.
+// ratio of bare fetch, measured pair by pair in alternating rounds. Two figures per round:
+// requests per wall-clock second (the throughput), and requests per second of this process's CPU
+// time (the server runs in another process), which other work on the machine disturbs far less.
 import { axiosAuthRefresh, bareFetch, kyClient, oauth2Fetch, tokenward } from '../lib/clients.mjs';
-import { startServerThread } from '../lib/server-thread.mjs';
-import { formatSpread, interleave } from '../lib/stats.mjs';
+import { startServerProcess } from '../lib/server-process.mjs';
+import { compare, formatSpread, interleave } from '../lib/stats.mjs';
 
 const CANDIDATES = {
+  // The control: bare fetch against itself. Its spread is the noise floor of this machine in this run.
+  'bare fetch (A/A control)': (setup) => bareFetch(setup),
   tokenward: (setup) => tokenward(setup),
   'OAuth2Fetch': (setup) => oauth2Fetch(setup),
   'ky + auth hook': (setup) => kyClient(setup),
   'axios + axios-auth-refresh': (setup) => axiosAuthRefresh(setup),
 };
 
-/** Requests per second with `inFlight` callers looping, for `durationMs` or `maxRequests`. */
+/** One round: `inFlight` callers loop for `durationMs` (or until `maxRequests`). */
 async function measure(client, url, inFlight, { durationMs, maxRequests }) {
   let done = 0;
   let failed = 0;
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const end = start + durationMs;
   const loop = async () => {
@@ -25,15 +30,17 @@ async function measure(client, url, inFlight, { durationMs, maxRequests }) {
     }
   };
   await Promise.all(Array.from({ length: inFlight }, loop));
+  const seconds = (performance.now() - start) / 1000;
+  const { user, system } = process.cpuUsage(cpuBefore);
   if (failed > 0) throw new Error(`${failed} of ${done} requests failed during a throughput round`);
-  return (done * 1000) / (performance.now() - start);
+  return { rps: done / seconds, cpuRps: done / ((user + system) / 1e6) };
 }
 
-export async function run({ smoke, log }) {
-  const rounds = smoke ? 2 : 7;
-  const round = smoke ? { durationMs: 2_000, maxRequests: 200 } : { durationMs: 700, maxRequests: Infinity };
+export async function run({ smoke, log, only = Object.keys(CANDIDATES) }) {
+  const rounds = smoke ? 2 : 30;
+  const round = smoke ? { durationMs: 2_000, maxRequests: 200 } : { durationMs: 150, maxRequests: Infinity };
   const warmup = smoke ? { durationMs: 2_000, maxRequests: 100 } : { durationMs: 300, maxRequests: Infinity };
-  const server = await startServerThread({ validTokens: ['valid'] });
+  const server = await startServerProcess({ validTokens: ['valid'] });
   const setup = { origin: server.origin, tokenUrl: server.tokenUrl, store: { access: 'valid', refresh: 'rt-0' } };
   const url = server.apiUrl;
   const results = {};
@@ -41,21 +48,25 @@ export async function run({ smoke, log }) {
     for (const inFlight of [1, 64]) {
       results[inFlight] = {};
       const baseline = bareFetch(setup);
-      for (const [name, create] of Object.entries(CANDIDATES)) {
+      for (const [name, create] of Object.entries(CANDIDATES).filter(([candidate]) => only.includes(candidate))) {
         const candidate = create({ ...setup, store: { ...setup.store } });
         await measure(baseline, url, inFlight, warmup);
         await measure(candidate, url, inFlight, warmup);
-        const outcome = await interleave({
+        const pairs = await interleave({
           rounds,
           measure: (which) => measure(which === 'baseline' ? baseline : candidate, url, inFlight, round),
         });
         candidate.dispose();
+        const wall = compare(pairs, 'rps');
+        const cpu = compare(pairs, 'cpuRps');
         results[inFlight][name] = {
-          ratio: outcome.ratio,
-          requestsPerSecond: outcome.candidate,
-          baselineRequestsPerSecond: outcome.baseline,
+          ratio: wall.paired,
+          requestsPerSecond: wall.candidate,
+          baselineRequestsPerSecond: wall.baseline,
+          cpuRatio: cpu.paired,
+          requestsPerCpuSecond: cpu.candidate,
         };
-        log(`  ${String(inFlight).padStart(2)} in flight  ${name.padEnd(28)} ${formatSpread(outcome.ratio)} of bare fetch  (${Math.round(outcome.candidate.median)} vs ${Math.round(outcome.baseline.median)} req/s)`);
+        log(`  ${String(inFlight).padStart(2)} in flight  ${name.padEnd(28)} ${formatSpread(wall.paired)} of bare fetch; per CPU second ${formatSpread(cpu.paired)}  (${Math.round(wall.candidate.median)} vs ${Math.round(wall.baseline.median)} req/s)`);
       }
     }
   } finally {

@@ -12,24 +12,31 @@ export function summarize(values) {
 }
 
 /**
- * Measures a baseline and a candidate in alternating rounds (B C, C B, B C, ...) and pairs each
- * candidate round with the baseline round next to it: `ratio = candidate / baseline`, per pair.
- * `measure(which)` returns one round's figure (higher is better, e.g. requests per second).
+ * Measures a baseline and a candidate in alternating rounds (B C, C B, B C, ...), so that each
+ * candidate round has a baseline round next to it, under the same conditions. `measure(which)`
+ * returns one round's figures as an object of numbers. Returns the pairs, for `compare`.
  */
-export async function interleave({ rounds, measure, onRound }) {
-  const baseline = [];
-  const candidate = [];
-  const ratios = [];
+export async function interleave({ rounds, measure }) {
+  const pairs = [];
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
-    const figures = {};
-    for (const which of order) figures[which] = await measure(which);
-    baseline.push(figures.baseline);
-    candidate.push(figures.candidate);
-    ratios.push(figures.candidate / figures.baseline);
-    onRound?.(round, figures, ratios.at(-1));
+    const pair = {};
+    for (const which of order) pair[which] = await measure(which);
+    pairs.push(pair);
   }
-  return { ratio: summarize(ratios), baseline: summarize(baseline), candidate: summarize(candidate) };
+  return pairs;
+}
+
+/**
+ * One figure across paired rounds: the baseline's, the candidate's, and `combine(candidate, baseline)`
+ * pair by pair (by default the ratio), each as a median with its spread.
+ */
+export function compare(pairs, key, combine = (candidate, baseline) => candidate / baseline) {
+  return {
+    paired: summarize(pairs.map((pair) => combine(pair.candidate[key], pair.baseline[key]))),
+    baseline: summarize(pairs.map((pair) => pair.baseline[key])),
+    candidate: summarize(pairs.map((pair) => pair.candidate[key])),
+  };
 }
 
 /** "0.981 (0.962–0.995)": a median and its spread. */
