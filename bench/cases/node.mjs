@@ -17,6 +17,9 @@ async function fromNodePackage({ smoke, log }) {
   const bench = Object.entries(module).find(([name, value]) => typeof value === 'function' && /^(bench|run|default)/i.test(name))?.[1];
   if (!bench) return { status: 'not built yet', reason: `packages/node/bench/${files[0]} exports no bench function` };
   const figures = await bench({ smoke, log: (line) => log(`  ${line}`) });
+  for (const key of ['cachedCallsPerSecond', 'coldCallsPerKey', 'callers']) {
+    if (!Number.isFinite(figures?.[key])) return { status: 'error', reason: `packages/node/bench/${files[0]} returned no \`${key}\`` };
+  }
   return { status: 'ok', source: `packages/node/bench/${files[0]} (@tokenward/node createClientCredentials over loopback)`, ...figures };
 }
 
