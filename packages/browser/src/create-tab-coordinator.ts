@@ -38,8 +38,9 @@ interface Pending {
   ctx: RefreshContext;
   run: () => Promise<TokenResponse>;
   settle: (response?: TokenResponse, error?: unknown) => void;
-  /** Set while this tab's claim waits out the contention window: the other claimants heard. */
-  rivals?: Set<string>;
+  /** When this tab claimed, while it waits for competing claims; `until`: when that wait began. */
+  claimedAt?: number;
+  until?: number;
 }
 
 const TIMINGS: CoordinatorTimings = { helloMs: 150, contentionMs: 100, beatMs: 500, leaseMs: 2500 };
@@ -60,6 +61,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
   // `native` by name: broadcast-channel would otherwise fall back to IndexedDB or localStorage.
   const channel = new BroadcastChannel<unknown>(options.name ?? 'tokenward', { type: options.type ?? 'native', webWorkerSupport: false });
   const listeners = new Set<(message: PeerAnnouncement) => void>();
+  /** Each tab's latest claim, by the time it was made. */
+  const claims = new Map<string, number>();
   const helloUntil = clock.now() + t.helloMs;
   let gen = 0;
   let holder: { tab: string; heard: number } | undefined;
@@ -91,13 +94,22 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       if (silent < t.leaseMs) return wait(t.leaseMs - silent);
       holder = undefined;
     }
-    if (!p.rivals) {
-      p.rivals = new Set();
-      post('claim');
-      return wait(t.contentionMs);
+    if (p.claimedAt === undefined) {
+      p.claimedAt = p.until = now;
+      post('claim', { at: now });
     }
-    const winner = [...p.rivals].reduce((low, id) => (id < low ? id : low), tab);
-    p.rivals = undefined;
+    // A timer that fires late means a starved event loop, with claims perhaps still queued: let them in.
+    if (now > p.until! + t.contentionMs * 1.5) p.until = now - t.contentionMs / 2;
+    if (now < p.until! + t.contentionMs) return wait(p.until! + t.contentionMs - now);
+    // The earliest claim wins (tabs share the wall clock), the lowest id among equals; claims heard
+    // before this tab's own count too, and an older round's are stale.
+    let winner = tab;
+    let first = p.claimedAt;
+    for (const [id, at] of claims) {
+      if (at > first - 3 * t.contentionMs && (at < first || (at === first && id < winner))) [winner, first] = [id, at];
+    }
+    p.claimedAt = undefined;
+    claims.clear();
     if (winner === tab) return void execute(p);
     holder = { tab: winner, heard: now };
     step();
@@ -150,19 +162,23 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       case 'hello':
       case 'claim':
         if (running) post('beat');
-        else if (m.type === 'claim') p?.rivals?.add(m.from);
+        else if (m.type === 'claim') claims.set(m.from, m.at);
         else if (m.type === 'hello' && own && own.expiresAt > clock.now()) post('tokens', { token: own, signedIn: false, to: m.from });
         return;
       case 'beat':
+        // A holder settles the round: the claims made in it are moot.
+        claims.clear();
         holder = { tab: m.from, heard: clock.now() };
-        if (p?.rivals) p.rivals = undefined;
+        if (p) p.claimedAt = undefined;
         return step();
       case 'release':
         if (m.from === holder?.tab) holder = undefined;
+        claims.clear();
         return step();
     }
     const fromHolder = m.from === holder?.tab;
     if (fromHolder) holder = undefined;
+    claims.clear();
     // Announcements of an older generation predate a sign-out or expiry here: they change nothing.
     if (m.gen >= gen) {
       gen = m.gen;

@@ -1,6 +1,7 @@
 import { BroadcastChannel } from 'broadcast-channel';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock, type Clock } from '@tokenward/core';
+import { createTestClock } from '@tokenward/core/testing';
 import { createFakeAuth, eventually, FAST, freshChannel, openTab, sleep, type Tab } from './helpers/fake-auth.js';
 
 let tabs: Tab[] = [];
@@ -108,6 +109,23 @@ describe('createTabCoordinator', () => {
     const joined = other!.session.refresh();
     expect(await joined).toBe(await refreshing);
     expect(auth.stats).toMatchObject({ requests: 2, reuse: 0 });
+  });
+
+  it('decides a claim only after the queued claims got in, when a stalled event loop fired the window timer late', async () => {
+    const clock = createTestClock(Date.now());
+    const auth = createFakeAuth({ ttl: 60, delay: 0 });
+    const channel = freshChannel();
+    const opened = [0, 1, 2].map(() => openTab(channel, auth.refresh, clock));
+    tabs.push(...opened);
+    const tokens = Promise.all(opened.map((tab) => tab.session.getAccessToken()));
+    await clock.advance(FAST.helloMs!);
+    // The claims are posted but not delivered yet; the page then stalls well past the claim window.
+    clock.jump(10 * FAST.contentionMs!);
+    await clock.advance(0);
+    await sleep(30);
+    await clock.advance(FAST.contentionMs!);
+    expect(new Set(await tokens).size).toBe(1);
+    expect(auth.stats.requests).toBe(1);
   });
 
   it('delivers a sign-out to every tab once, with origin peer, and ignores stale messages afterwards', async () => {

@@ -64,7 +64,7 @@ export interface Tab {
 export function openTab(channel: string, refresh: Refresher, clock: Clock = systemClock): Tab {
   const policy = { leadMs: 400, leadFraction: 0, jitterFraction: 0.5 };
   const coordinator = createTabCoordinator({ name: channel, type: 'simulate', timings: FAST, clock });
-  const session = createSession({ refresh, coordinator, policy, onListenerError: () => {} });
+  const session = createSession({ refresh, coordinator, policy, clock, onListenerError: () => {} });
   const events: Tab['events'] = [];
   for (const name of EVENTS) session.on(name, (payload) => events.push({ name, payload }));
   return {
