@@ -19,9 +19,14 @@ export function refreshAtFor(token: TokenSet, policy: RefreshPolicy, rand: numbe
   return token.expiresAt - lead * (1 - policy.jitterFraction * rand);
 }
 
-/** Full-jitter exponential backoff, never sooner than the server's `Retry-After`. */
+/** The longest `Retry-After` honoured: a longer one is a misconfiguration, not advice. */
+const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
+/** Full-jitter exponential backoff, never sooner than the server's `Retry-After` (up to 15 minutes). */
 export function backoffDelay(failures: number, policy: RefreshPolicy, rand: number, retryAfterMs?: number): number {
   const ceiling = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.min(failures - 1, 30));
+  // NaN fails the comparison: a hostile value (NaN, Infinity, 1e23) must not park the session for good.
+  const asked = (retryAfterMs ?? 0) > 0 ? Math.min(retryAfterMs!, MAX_RETRY_AFTER_MS) : 0;
   // A small floor keeps a zero draw from turning into an immediate retry.
-  return Math.max(retryAfterMs ?? 0, Math.max(ceiling * rand, Math.min(50, ceiling)));
+  return Math.max(asked, Math.max(ceiling * rand, Math.min(50, ceiling)));
 }
