@@ -29,7 +29,7 @@ export function transition(state: MachineState, event: MachineEvent, policy: Ref
   const out = [...effects];
   if (statusChanged) out.unshift(emit('status', { from: state.status, to: next.status }));
   // A session that ended (signed out, expired) has nothing left to refresh.
-  if (state.status === 'refreshing' && !next.token && next.status !== 'backoff') out.unshift({ type: 'abort-refresh' });
+  if (state.status === 'refreshing' && next.status !== 'refreshing' && next.status !== 'backoff' && !next.token) out.unshift({ type: 'abort-refresh' });
   if (reschedule) out.push({ type: 'schedule', at: wake });
   return [next, out];
 }
