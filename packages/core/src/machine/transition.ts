@@ -28,8 +28,9 @@ export function transition(state: MachineState, event: MachineEvent, policy: Ref
   if (!statusChanged && !reschedule) return result;
   const out = [...effects];
   if (statusChanged) out.unshift(emit('status', { from: state.status, to: next.status }));
-  // A session that ended (signed out, expired) has nothing left to refresh.
-  if (state.status === 'refreshing' && next.status !== 'refreshing' && next.status !== 'backoff' && !next.token) out.unshift({ type: 'abort-refresh' });
+  // A session that ended (signed out, expired) has nothing left to refresh; after a sign-in the
+  // refresh in flight is stale, and left running it would overlap the next one (rule 1).
+  if (state.status === 'refreshing' && next.status !== 'refreshing' && next.status !== 'backoff' && (!next.token || event.type === 'sign-in')) out.unshift({ type: 'abort-refresh' });
   if (reschedule) out.push({ type: 'schedule', at: wake });
   return [next, out];
 }
