@@ -84,7 +84,7 @@ export function createSession(options: SessionOptions): Session {
     // The refresher runs on a later tick: user code never runs inside `dispatch`.
     const run = () => options.refresh(context);
     const refreshed = Promise.resolve().then(() => (coordinator ? coordinator.refresh(run, context) : run()));
-    Promise.race([refreshed, whenAborted(signal, () => signal.reason)]).then(
+    raceAbort(refreshed, signal, () => signal.reason).then(
       (response) => {
         let token: TokenSet;
         try {
@@ -123,7 +123,7 @@ export function createSession(options: SessionOptions): Session {
       pending = { promise, resolve, reject };
     }
     // Only this caller stops waiting; the shared refresh goes on for the others.
-    return signal ? Promise.race([pending.promise, whenAborted(signal, () => new AbortedError({ cause: signal.reason }))]) : pending.promise;
+    return signal ? raceAbort(pending.promise, signal, () => new AbortedError({ cause: signal.reason })) : pending.promise;
   }
 
   /** Turns the machine's reply into the caller's promise. */
@@ -197,9 +197,16 @@ export function createSession(options: SessionOptions): Session {
   return session;
 }
 
-/** A promise that rejects with `reason()` when `signal` aborts. */
-function whenAborted(signal: AbortSignal, reason: () => unknown): Promise<never> {
-  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(reason()), { once: true }));
+/**
+ * `promise`, unless `signal` aborts first: then a rejection with `reason()`. The listener goes once
+ * either settles, so a long-lived signal (an app's shutdown signal) collects none.
+ */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, reason: () => unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(reason());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function resolvePolicy(overrides: Partial<RefreshPolicy> | undefined): RefreshPolicy {
