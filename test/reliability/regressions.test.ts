@@ -1,0 +1,80 @@
+// Bugs the reliability suite found, each pinned by the smallest test that shows it. Where the fix
+// is in, the test is a plain regression test. Where the fix belongs to a package owner, the test is
+// declared with `knownBug`: it asserts the correct behaviour and is expected to fail until the fix
+// lands (run with TOKENWARD_STRICT_BUGS=1 to see it fail); when it starts passing, vitest reports
+// it, and `knownBug` becomes `it`.
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { createSession, RefreshFailedError, type RefreshContext } from '@tokenward/core';
+import { createTestClock } from '@tokenward/core/testing';
+
+/** A test of correct behaviour that fails today because of a bug reported to the package's owner. */
+export const knownBug = process.env.TOKENWARD_STRICT_BUGS ? it : it.fails;
+
+describe('core: Retry-After', () => {
+  it.each([NaN, Infinity, 1e23, Number.MAX_VALUE])('a Retry-After of %s ms does not park the session in backoff for good', async (retryAfterMs) => {
+    const clock = createTestClock();
+    let calls = 0;
+    const session = createSession({
+      clock,
+      tokens: { accessToken: 'first', expiresIn: 10 },
+      refresh: async () => {
+        if (calls++ === 0) throw new RefreshFailedError('busy', { status: 503, retryAfterMs });
+        return { accessToken: 'second', expiresIn: 600 };
+      },
+    });
+    await clock.advance(10_000);
+    const { status, retryAt } = session.getSnapshot();
+    // Honoured up to 15 minutes, like the browser transport's cap (NaN: not at all); never beyond.
+    if (status === 'backoff') expect(retryAt! - clock.now()).toBeLessThanOrEqual(15 * 60_000);
+    else expect(status).toBe('active');
+    await clock.advance(15 * 60_000);
+    expect(await session.getAccessToken()).toBe('second');
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('core: one refresh in flight', () => {
+  it('a sign-in while a refresh is in flight aborts that refresh, so a demand right after never runs a second one beside it', async () => {
+    const clock = createTestClock();
+    const contexts: RefreshContext[] = [];
+    const session = createSession({ clock, tokens: { accessToken: 'old', expiresIn: 60 }, refresh: (context) => (contexts.push(context), new Promise(() => {})) });
+    session.invalidate('old'); // a 401: refresh now
+    session.signIn({ accessToken: 'new', expiresIn: 2 }); // the user signs in again meanwhile
+    void session.getAccessToken({ minValidityMs: 5_000 }).catch(() => {}); // wants more than the new token has: refresh
+    await clock.flush();
+    expect(contexts).toHaveLength(2);
+    expect(contexts.filter((c) => !c.signal.aborted)).toHaveLength(1);
+    session.dispose();
+  });
+});
+
+describe('core: memory', () => {
+  it('waiting for a refresh with a long-lived AbortSignal leaves no listener behind on it', async () => {
+    const clock = createTestClock();
+    let n = 0;
+    const session = createSession({ clock, refresh: async () => ({ accessToken: `t${++n}`, expiresIn: 1 }) });
+    const appLifetime = new AbortController();
+    for (let i = 0; i < 50; i++) {
+      clock.jump(2_000);
+      await session.getAccessToken({ signal: appLifetime.signal });
+    }
+    expect(n).toBe(50);
+    expect(getEventListeners(appLifetime.signal, 'abort')).toHaveLength(0);
+    session.dispose();
+  });
+});
+
+describe('core: refresh storms', () => {
+  // packages/core/src/to-token-set.ts accepts any lifetime > 0 (line 19: `expiresAt > sentAt`), and
+  // policy.ts refreshes at half of it: a server answering `expires_in: 0.001` (or a JWT whose exp is
+  // a few ms after iat) is refreshed every ~0.5 ms plus the round trip, ~800 times a second here.
+  knownBug('a token that lives 1 ms does not drive a refresh loop (at most 10 refreshes in 300 ms)', async () => {
+    let calls = 0;
+    const session = createSession({ refresh: async () => ({ accessToken: `t${++calls}`, expiresIn: 0.001 }) });
+    await session.getAccessToken().catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    session.dispose();
+    expect(calls).toBeLessThanOrEqual(10);
+  });
+});
