@@ -175,7 +175,7 @@ describe('a session under misbehaving refreshers', () => {
               if (refresherCalls.some((c) => !c.settled && !c.signal.aborted)) violations.push('two refreshes in flight');
               const call = { signal: ctx.signal, settled: false };
               refresherCalls.push(call);
-              const b: Behaviour = healthy ? { kind: 'resolve', response: { accessToken: `healthy-${++serial}`, expiresIn: 300 }, delayMs: 10 } : script[next++ % script.length]!;
+              const b: Behaviour = healthy ? { kind: 'resolve', response: { accessToken: `healthy-${++serial}`, expiresIn: 300, tokenType: 'Bearer' }, delayMs: 10 } : script[next++ % script.length]!;
               if ('response' in b && typeof (b.response as TokenResponse | null)?.accessToken === 'string') issued.add((b.response as TokenResponse).accessToken!);
               let result: Promise<TokenResponse> | TokenResponse;
               try {
