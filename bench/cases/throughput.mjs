@@ -1,10 +1,13 @@
 // 1. Throughput over loopback with a valid token, 1 and 64 requests in flight: each client as a
-// ratio of bare fetch, measured pair by pair in alternating rounds. Two figures per round:
-// requests per wall-clock second (the throughput), and requests per second of this process's CPU
-// time (the server runs in another process), which other work on the machine disturbs far less.
+// ratio of bare fetch, measured pair by pair, interleaved, in the same run.
+// - 1 in flight: requests alternate between bare fetch and the candidate (B C, C B, ...), so both see
+//   the same moment of a shared machine. One caller's throughput is 1 / latency: each block of
+//   request pairs gives the ratio of the median latencies, robust to the odd descheduled request.
+// - 64 in flight: the two cannot share the event loop without sharing their costs, so they run in
+//   alternating rounds (B C, C B, ...), each round's requests per second paired with the next one's.
 import { axiosAuthRefresh, bareFetch, kyClient, oauth2Fetch, tokenward } from '../lib/clients.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
-import { compare, formatSpread, interleave } from '../lib/stats.mjs';
+import { compare, formatSpread, interleave, median, summarize } from '../lib/stats.mjs';
 
 const CANDIDATES = {
   // The control: bare fetch against itself. Its spread is the noise floor of this machine in this run.
@@ -15,62 +18,86 @@ const CANDIDATES = {
   'axios + axios-auth-refresh': (setup) => axiosAuthRefresh(setup),
 };
 
-/** One round: `inFlight` callers loop for `durationMs` (or until `maxRequests`). */
-async function measure(client, url, inFlight, { durationMs, maxRequests }) {
+async function timed(client, url) {
+  const sent = performance.now();
+  const status = await client.get(url);
+  if (status !== 200) throw new Error(`a throughput request answered ${status}`);
+  return performance.now() - sent;
+}
+
+/** One caller, requests alternating between the two clients; one latency ratio per block. */
+async function alternating(baseline, candidate, url, { blocks, pairs }) {
+  const ratios = [];
+  const latencies = { baseline: [], candidate: [] };
+  for (let block = 0; block < blocks; block++) {
+    const b = [];
+    const c = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      const order = pair % 2 === 0 ? [[baseline, b], [candidate, c]] : [[candidate, c], [baseline, b]];
+      for (const [client, latencies] of order) latencies.push(await timed(client, url));
+    }
+    ratios.push(median(b) / median(c));
+    latencies.baseline.push(median(b));
+    latencies.candidate.push(median(c));
+  }
+  return {
+    ratio: summarize(ratios),
+    requestsPerSecond: 1000 / median(latencies.candidate),
+    baselineRequestsPerSecond: 1000 / median(latencies.baseline),
+  };
+}
+
+/** One round of `inFlight` callers looping for `durationMs` (or until `maxRequests`): requests per second. */
+async function round(client, url, inFlight, { durationMs, maxRequests }) {
   let done = 0;
-  let failed = 0;
-  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const end = start + durationMs;
   const loop = async () => {
     while (performance.now() < end && done < maxRequests) {
-      const status = await client.get(url);
+      await timed(client, url);
       done++;
-      if (status !== 200) failed++;
     }
   };
   await Promise.all(Array.from({ length: inFlight }, loop));
-  const seconds = (performance.now() - start) / 1000;
-  const { user, system } = process.cpuUsage(cpuBefore);
-  if (failed > 0) throw new Error(`${failed} of ${done} requests failed during a throughput round`);
-  return { rps: done / seconds, cpuRps: done / ((user + system) / 1e6) };
+  return { rps: (done * 1000) / (performance.now() - start) };
 }
 
-export async function run({ smoke, log, only = Object.keys(CANDIDATES) }) {
-  const rounds = smoke ? 2 : 30;
-  const round = smoke ? { durationMs: 2_000, maxRequests: 200 } : { durationMs: 150, maxRequests: Infinity };
+export async function run({ smoke, log }) {
+  const one = smoke ? { blocks: 2, pairs: 50 } : { blocks: 30, pairs: 200 };
+  const many = smoke ? { rounds: 2, durationMs: 2_000, maxRequests: 200 } : { rounds: 16, durationMs: 600, maxRequests: Infinity };
   const warmup = smoke ? { durationMs: 2_000, maxRequests: 100 } : { durationMs: 300, maxRequests: Infinity };
   const server = await startServerProcess({ validTokens: ['valid'] });
   const setup = { origin: server.origin, tokenUrl: server.tokenUrl, store: { access: 'valid', refresh: 'rt-0' } };
   const url = server.apiUrl;
-  const results = {};
+  const baseline = bareFetch(setup);
+  const results = { 1: {}, 64: {} };
+  const report = (inFlight, name, figure) =>
+    log(`  ${String(inFlight).padStart(2)} in flight  ${name.padEnd(28)} ${formatSpread(figure.ratio)} of bare fetch  (${Math.round(figure.requestsPerSecond)} vs ${Math.round(figure.baselineRequestsPerSecond)} req/s)`);
   try {
-    for (const inFlight of [1, 64]) {
-      results[inFlight] = {};
-      const baseline = bareFetch(setup);
-      for (const [name, create] of Object.entries(CANDIDATES).filter(([candidate]) => only.includes(candidate))) {
-        const candidate = create({ ...setup, store: { ...setup.store } });
-        await measure(baseline, url, inFlight, warmup);
-        await measure(candidate, url, inFlight, warmup);
-        const pairs = await interleave({
-          rounds,
-          measure: (which) => measure(which === 'baseline' ? baseline : candidate, url, inFlight, round),
-        });
-        candidate.dispose();
-        const wall = compare(pairs, 'rps');
-        const cpu = compare(pairs, 'cpuRps');
-        results[inFlight][name] = {
-          ratio: wall.paired,
-          requestsPerSecond: wall.candidate,
-          baselineRequestsPerSecond: wall.baseline,
-          cpuRatio: cpu.paired,
-          requestsPerCpuSecond: cpu.candidate,
-        };
-        log(`  ${String(inFlight).padStart(2)} in flight  ${name.padEnd(28)} ${formatSpread(wall.paired)} of bare fetch; per CPU second ${formatSpread(cpu.paired)}  (${Math.round(wall.candidate.median)} vs ${Math.round(wall.baseline.median)} req/s)`);
-      }
+    for (const [name, create] of Object.entries(CANDIDATES)) {
+      const candidate = create({ ...setup, store: { ...setup.store } });
+      for (const client of [baseline, candidate]) await round(client, url, 1, warmup);
+      results[1][name] = await alternating(baseline, candidate, url, one);
+      report(1, name, results[1][name]);
+      candidate.dispose();
+    }
+    for (const [name, create] of Object.entries(CANDIDATES)) {
+      const candidate = create({ ...setup, store: { ...setup.store } });
+      for (const client of [baseline, candidate]) await round(client, url, 64, warmup);
+      const pairs = await interleave({ rounds: many.rounds, measure: (which) => round(which === 'baseline' ? baseline : candidate, url, 64, many) });
+      const { paired, candidate: rps, baseline: baselineRps } = compare(pairs, 'rps');
+      results[64][name] = { ratio: paired, requestsPerSecond: rps.median, baselineRequestsPerSecond: baselineRps.median };
+      report(64, name, results[64][name]);
+      candidate.dispose();
     }
   } finally {
     await server.close();
   }
-  return { rounds, roundMs: smoke ? null : round.durationMs, inFlight: results };
+  return {
+    method: {
+      1: `requests alternating between bare fetch and the client, ${one.blocks} blocks of ${one.pairs} pairs; ratio of median latencies per block`,
+      64: `${many.rounds} alternating rounds of ${many.durationMs} ms; ratio of requests per second per pair of rounds`,
+    },
+    inFlight: results,
+  };
 }

@@ -21,8 +21,8 @@ export function targets(cases) {
     const figure = throughput?.[inFlight]?.tokenward;
     const control = throughput?.[inFlight]?.['bare fetch (A/A control)'];
     if (!figure) continue;
-    const context = [`per CPU second ${figure.cpuRatio.median.toFixed(3)}`, control && `A/A control ${control.ratio.median.toFixed(3)}`].filter(Boolean).join('; ');
-    add(`throughput, ${inFlight} in flight (ratio of bare fetch, median)`, '>= 0.97', `${figure.ratio.median.toFixed(3)} (${context})`, figure.ratio.median >= 0.97);
+    const value = `${ratio(figure.ratio)}${control ? `; A/A control ${ratio(control.ratio)}` : ''}`;
+    add(`throughput, ${inFlight} in flight (ratio of bare fetch, median, min–max)`, '>= 0.97', value, figure.ratio.median >= 0.97);
   }
   for (const [name, figure] of Object.entries(cases.attachCost?.cases ?? {})) {
     if (name.startsWith('tokenward')) add(`attach cost, ${name.replace('tokenward ', '')}`, '< 1,000 ns', ns(figure.overheadNs.median), figure.overheadNs.median < 1000);
@@ -60,11 +60,11 @@ export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targ
 
   const throughput = cases.throughput?.inFlight;
   if (throughput) {
-    out.push(`\n### 1. Throughput over loopback, valid token, as a ratio of bare fetch (median of ${cases.throughput.rounds} paired rounds, min–max)\n`);
+    out.push('\n### 1. Throughput over loopback, valid token, as a ratio of bare fetch (median, min–max)\n');
     const names = Object.keys(throughput['1']);
-    const cells = (figure) => [ratio(figure.ratio), ratio(figure.cpuRatio), Math.round(figure.requestsPerSecond.median).toLocaleString('en')];
-    out.push(table(['client', '1 in flight', 'per CPU second', 'req/s', '64 in flight', 'per CPU second', 'req/s'], names.map((name) => [name, ...cells(throughput['1'][name]), ...cells(throughput['64'][name])])));
-    out.push('\n*Ratio*: requests per second against bare fetch in the round next to it. *Per CPU second*: the same with requests per second of the client process\'s CPU time (the server runs in its own process), which other load on the machine disturbs less. The A/A control (bare fetch against itself) shows how far noise alone moves a ratio in this run. Bare fetch sends the same `Authorization` header by hand; axios goes through node:http rather than undici, so its ratio includes that difference.');
+    const cells = (figure) => [ratio(figure.ratio), Math.round(figure.requestsPerSecond).toLocaleString('en')];
+    out.push(table(['client', '1 in flight', 'req/s', '64 in flight', 'req/s'], names.map((name) => [name, ...cells(throughput['1'][name]), ...cells(throughput['64'][name])])));
+    out.push(`\n1 in flight: ${cases.throughput.method[1]}. 64 in flight: ${cases.throughput.method[64]}. The A/A control (bare fetch against itself) shows how far noise alone moves a ratio in this run. Bare fetch sends the same \`Authorization\` header by hand; the server runs in its own process; axios goes through node:http rather than undici, so its ratio includes that difference.`);
   }
 
   const attach = cases.attachCost?.cases;
