@@ -66,7 +66,8 @@ export function wireActions({ session, mode, offline, log, user }: ActionsOption
     offline.set(next);
     offlineButton.setAttribute('aria-pressed', String(next));
     offlineButton.textContent = next ? 'Back online' : 'Simulate offline';
-    note(next ? "this tab's fetch now fails, and its session heard `offline`" : 'network back: the session re-checks its token', next ? 'warn' : 'note', next ? 'offline' : 'online');
+    byId('net').hidden = !next;
+    note(next ? "this tab's fetch now fails, and its session heard the offline event" : 'network back: the session re-checks its token', next ? 'warn' : 'note', next ? 'offline' : 'online');
   });
 
   return (status) => {

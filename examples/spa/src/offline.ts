@@ -16,7 +16,7 @@ export interface OfflineSwitch {
 export function createOfflineSwitch(): OfflineSwitch {
   let offline = false;
   return {
-    fetch: (input, init) => (offline ? Promise.reject(new TypeError('Failed to fetch (simulated offline)')) : globalThis.fetch(input, init)),
+    fetch: (input, init) => (offline ? Promise.reject(new TypeError('Failed to fetch: simulated offline')) : globalThis.fetch(input, init)),
     isOffline: () => offline,
     set(next) {
       if (next === offline) return;
