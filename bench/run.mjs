@@ -81,6 +81,7 @@ async function main() {
     log(`  (${((performance.now() - caseStarted) / 1000).toFixed(1)} s)`);
   }
 
+  machine.loadAverageEnd = os.loadavg();
   const { targets, toMarkdown } = await import('./lib/report.mjs');
   const results = { mode: smoke ? 'smoke' : 'full', machine, durationSeconds: (performance.now() - started) / 1000, targets: targets(cases), cases, errors };
   mkdirSync(outDir, { recursive: true });

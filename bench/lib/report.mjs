@@ -53,7 +53,7 @@ export function targets(cases) {
 
 export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targets: verdicts }) {
   const out = [];
-  out.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage.map((x) => x.toFixed(2)).join(' ')} at the start; ${mode} run, ${Math.round(durationSeconds)} s. Produced by \`npm run bench\`.`);
+  out.push(`Measured ${machine.date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}, ${machine.platform}; load average (1, 5, 15 min) ${machine.loadAverage.map((x) => x.toFixed(2)).join(' ')} at the start, ${machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at the end; ${mode} run, ${Math.round(durationSeconds)} s. Produced by \`npm run bench\`.`);
 
   out.push('\n### tokenward against its targets\n');
   out.push(table(['what', 'target', 'measured', ''], verdicts.map((t) => [t.what, t.target, t.value, t.met === null ? 'pending' : t.met ? 'met' : '**missed**'])));
