@@ -78,3 +78,39 @@ describe('core: refresh storms', () => {
     expect(calls).toBeLessThanOrEqual(10);
   });
 });
+
+describe('browser: cross-tab generations', () => {
+  // packages/browser/src/create-tab-coordinator.ts adopts any valid `gen` it hears (`gen = m.gen`,
+  // line 184) and increments it at each sign-in, sign-out and expiry (`gen++`, lines 147, 234, 239),
+  // while parse-peer-message.ts (line 67) refuses a `gen` that is not a safe integer. One message from the
+  // future generation Number.MAX_SAFE_INTEGER (a buggy or hostile tab) pushes every tab's counter
+  // there; the next sign-out is posted with 2^53 and every peer drops it: sign-out no longer reaches
+  // the other tabs.
+  knownBug('a message of generation MAX_SAFE_INTEGER does not cut the tabs off from each other', async () => {
+    const { BroadcastChannel } = await import('broadcast-channel');
+    const { createTabCoordinator } = await import('@tokenward/browser');
+    const name = `gen-overflow-${process.pid}`;
+    const timings = { helloMs: 10, contentionMs: 10, beatMs: 20, leaseMs: 100 };
+    const tabs = [0, 1].map(() => {
+      const coordinator = createTabCoordinator({ name, type: 'simulate', timings });
+      return { coordinator, session: createSession({ coordinator, refresh: async () => ({ accessToken: 'r', expiresIn: 60 }) }) };
+    });
+    const [a, b] = tabs as [(typeof tabs)[0], (typeof tabs)[0]];
+    const hostile = new BroadcastChannel<unknown>(name, { type: 'simulate' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const now = Date.now();
+    const token = { accessToken: 'peer', tokenType: 'Bearer', obtainedAt: now, expiresAt: now + 60_000 };
+    await hostile.postMessage({ v: 1, type: 'tokens', from: 'stranger', gen: Number.MAX_SAFE_INTEGER, at: now, token, signedIn: true });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(b.session.getSnapshot().status).toBe('active');
+    a.session.signOut();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const heard = b.session.getSnapshot().status;
+    await hostile.close();
+    for (const tab of tabs) {
+      tab.session.dispose();
+      await tab.coordinator.close();
+    }
+    expect(heard).toBe('anonymous');
+  });
+});
