@@ -68,7 +68,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
     retryUnauthorized: options.retryUnauthorized,
     credentials: mode === 'cookie' ? 'include' : undefined,
     headers: (token, method) => ({
-      ...(token.accessToken === undefined ? {} : { authorization: `${/^bearer$/i.test(token.tokenType) ? 'Bearer' : token.tokenType} ${token.accessToken}` }),
+      ...(token.accessToken === undefined ? {} : { authorization: `Bearer ${token.accessToken}` }),
       ...(SAFE_METHODS.test(method) ? {} : csrf()),
     }),
   });

@@ -30,10 +30,7 @@ export function createCsrfHeaders(options: CsrfOptions | false = {}): () => Reco
 function readCookie(name: string): string | undefined {
   const jar = (globalThis as { document?: { cookie?: unknown } }).document?.cookie;
   if (typeof jar !== 'string') return undefined;
-  for (const pair of jar.split(';')) {
-    const eq = pair.indexOf('=');
-    // Raw, as the server compares it; a value no header may carry is not a token the server set.
-    if (pair.slice(0, eq).trim() === name) return /^[\x21-\x7e]{1,512}$/.exec(pair.slice(eq + 1).trim())?.[0];
-  }
+  // Raw, as the server compares it; a value no header may carry is not a token the server set.
+  for (const pair of jar.split(/; */)) if (pair.startsWith(`${name}=`)) return /^[\x21-\x7e]{1,512}$/.exec(pair.slice(name.length + 1))?.[0];
   return undefined;
 }

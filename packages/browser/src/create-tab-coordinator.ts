@@ -189,11 +189,11 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
         deliver({ type: 'tokens', token: { ...token, id: 0 } as TokenSet, signedIn });
         if (p && (!p.ctx.current || token.expiresAt > p.ctx.current.expiresAt)) p.settle({ ...token, expiresIn: undefined });
       } else if (m.type === 'failed') {
-        if (p && fromHolder && !running) p.settle(undefined, new RefreshFailedError('The refresh in another tab failed', { kind: 'transient', retryAfterMs: m.retryAfterMs }));
+        if (p && fromHolder && !running) p.settle(undefined, new RefreshFailedError('Refresh failed in another tab', { kind: 'transient', retryAfterMs: m.retryAfterMs }));
       } else {
         own = undefined;
         deliver(m.type === 'expired' ? { type: 'session-expired', reason: m.reason } : { type: 'signed-out' });
-        if (!running) p?.settle(undefined, new RefreshFailedError('The session ended in another tab', { kind: 'terminal' }));
+        if (!running) p?.settle(undefined, new RefreshFailedError('Session ended in another tab', { kind: 'terminal' }));
       }
     }
     step();

@@ -38,16 +38,29 @@ export type PeerMessageType = PeerMessage['type'];
 /** Older messages were queued while a tab slept or froze; their news is gone. */
 const MAX_AGE_MS = 10_000;
 
-const ENVELOPE = ['v', 'type', 'from', 'gen', 'at'];
+type Check = (value: unknown) => boolean;
+
+const text = (pattern: RegExp): Check => (value) => typeof value === 'string' && pattern.test(value);
+const optional = (check: Check): Check => (value) => value === undefined || check(value);
+/** Finite and not negative (NaN fails too). */
+const time: Check = (value) => typeof value === 'number' && value >= 0 && value < Infinity;
+const id = text(/^[\w-]{1,64}$/);
+
+const ENVELOPE: Record<string, Check> = { v: (value) => value === 1, type: () => true, from: id, gen: (value) => Number.isSafeInteger(value) && (value as number) >= 0, at: time };
+const TOKEN: Record<string, Check> = {
+  accessToken: optional(text(/^[\x21-\x7e]{1,16384}$/)),
+  tokenType: text(/^[\w.-]{1,63}$/),
+  expiresAt: time,
+  obtainedAt: time,
+  scope: optional(text(/^[^]{0,1024}$/)),
+};
 /** The keys each type adds to the envelope. A Map: a `type` of `constructor` must find nothing. */
-const EXTRA = new Map<string, string[]>([
-  ...['hello', 'claim', 'beat', 'release', 'signed-out'].map((type): [string, string[]] => [type, []]),
-  ['tokens', ['token', 'signedIn', 'to']],
-  ['failed', ['retryAfterMs']],
-  ['expired', ['reason']],
+const TYPES = new Map<unknown, Record<string, Check>>([
+  ...['hello', 'claim', 'beat', 'release', 'signed-out'].map((type): [string, Record<string, Check>] => [type, {}]),
+  ['tokens', { token: (value) => matches(value, TOKEN) && (value as PeerToken).expiresAt > (value as PeerToken).obtainedAt, signedIn: (value) => typeof value === 'boolean', to: optional(id) }],
+  ['failed', { retryAfterMs: optional(time) }],
+  ['expired', { reason: text(/^[\w.:-]{1,64}$/) }],
 ]);
-const TOKEN_KEYS = new Set(['accessToken', 'tokenType', 'expiresAt', 'obtainedAt', 'scope']);
-const ID = /^[\w-]{1,64}$/;
 
 /**
  * Validates a message received from another tab: anything malformed, oversized (unknown keys, long
@@ -60,35 +73,13 @@ const ID = /^[\w-]{1,64}$/;
  * });
  */
 export function parsePeerMessage(data: unknown, now: number): PeerMessage | undefined {
-  if (!isRecord(data) || data.v !== 1 || typeof data.type !== 'string') return undefined;
-  const { type, from, gen, at } = data;
-  const extra = EXTRA.get(type);
-  if (!extra || !Object.keys(data).every((key) => ENVELOPE.includes(key) || extra.includes(key))) return undefined;
-  if (typeof from !== 'string' || !ID.test(from) || !Number.isSafeInteger(gen) || (gen as number) < 0) return undefined;
-  if (typeof at !== 'number' || !(Math.abs(now - at) <= MAX_AGE_MS)) return undefined;
-  if (type === 'tokens' && !(isToken(data.token) && typeof data.signedIn === 'boolean' && (data.to === undefined || (typeof data.to === 'string' && ID.test(data.to))))) return undefined;
-  if (type === 'failed' && data.retryAfterMs !== undefined && !isNonNegative(data.retryAfterMs)) return undefined;
-  if (type === 'expired' && !(typeof data.reason === 'string' && /^[\w.:-]{1,64}$/.test(data.reason))) return undefined;
-  // Known keys only, each bounded: no message can be larger than about 18 KiB.
-  return data as unknown as PeerMessage;
+  const shape = isRecord(data) && TYPES.get(data.type);
+  return shape && matches(data, { ...ENVELOPE, ...shape }) && Math.abs(now - (data as { at: number }).at) <= MAX_AGE_MS ? (data as unknown as PeerMessage) : undefined;
 }
 
-function isToken(value: unknown): value is PeerToken {
-  if (!isRecord(value) || !Object.keys(value).every((key) => TOKEN_KEYS.has(key))) return false;
-  const { accessToken, tokenType, expiresAt, obtainedAt, scope } = value;
-  return (
-    (accessToken === undefined || (typeof accessToken === 'string' && /^[\x21-\x7e]{1,16384}$/.test(accessToken))) &&
-    typeof tokenType === 'string' &&
-    /^[\w.-]{1,63}$/.test(tokenType) &&
-    isNonNegative(obtainedAt) &&
-    isNonNegative(expiresAt) &&
-    expiresAt > obtainedAt &&
-    (scope === undefined || (typeof scope === 'string' && scope.length <= 1024))
-  );
-}
-
-function isNonNegative(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+/** Known keys only, each checked (a missing one as undefined) and bounded: no message exceeds about 18 KiB. */
+function matches(value: unknown, shape: Record<string, Check>): boolean {
+  return isRecord(value) && Object.keys(value).every((key) => Object.hasOwn(shape, key)) && Object.keys(shape).every((key) => shape[key]!(value[key]));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -5,8 +5,6 @@ export type TokenMode = 'bearer' | 'cookie';
 
 const MAX_BODY_CHARS = 64 * 1024;
 const MAX_LIFETIME_S = 366 * 24 * 3600;
-/** A `Retry-After` longer than this is a misconfiguration, not advice. */
-const MAX_RETRY_AFTER_MS = 15 * 60_000;
 
 /**
  * Reads the answer of a refresh (or sign-in) request. 2xx: a strictly validated token response
@@ -21,10 +19,9 @@ const MAX_RETRY_AFTER_MS = 15 * 60_000;
 export async function readTokenResponse(response: Response, mode: TokenMode = 'bearer'): Promise<TokenResponse> {
   const { status, headers } = response;
   const body = parse(await response.text().catch(() => ''));
-  const serverDate = readDate(headers);
   if (!response.ok) {
     const oauthError = typeof body?.error === 'string' && /^[\w.:-]{1,64}$/.test(body.error) ? body.error : undefined;
-    const retryAfterMs = readRetryAfter(headers.get('retry-after'), serverDate ?? Date.now());
+    const retryAfterMs = readRetryAfter(headers.get('retry-after'), Date.parse(headers.get('date') ?? '') || Date.now());
     throw new RefreshFailedError(`Refresh answered HTTP ${status}${oauthError ? ` (${oauthError})` : ''}`, { status, oauthError, retryAfterMs });
   }
   if (!body) throw new RefreshFailedError(`Refresh answered HTTP ${status} without a JSON object`, { status, kind: 'transient' });
@@ -32,7 +29,7 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
   const expiresIn = typeof lifetime === 'number' || typeof lifetime === 'string' ? Number(lifetime) : NaN;
   if (!(expiresIn > 0 && expiresIn <= MAX_LIFETIME_S)) throw invalid('expires_in');
   if (tokenType !== undefined && !(typeof tokenType === 'string' && /^[\w.-]{1,32}$/.test(tokenType))) throw invalid('token_type');
-  const result: TokenResponse = { expiresIn, tokenType: tokenType as string | undefined, scope: typeof scope === 'string' ? scope : undefined, serverDate };
+  const result: TokenResponse = { expiresIn, tokenType: tokenType as string | undefined, scope: typeof scope === 'string' ? scope : undefined };
   // Cookie mode never keeps an access token in script memory, even one a server sent by mistake.
   if (mode === 'cookie') return result;
   if (!(typeof accessToken === 'string' && /^[\x21-\x7e]{1,16384}$/.test(accessToken))) throw invalid('access_token');
@@ -53,12 +50,8 @@ function parse(text: string): Record<string, unknown> | undefined {
 function readRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
   const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
-}
-
-function readDate(headers: Headers): number | undefined {
-  const date = Date.parse(headers.get('date') ?? '');
-  return Number.isNaN(date) ? undefined : date;
+  // The core caps what it honours; a date in the past means "now".
+  return ms >= 0 ? ms : ms < 0 ? 0 : undefined;
 }
 
 function invalid(field: string): InvalidTokenResponseError {
