@@ -3,7 +3,8 @@ import { readJwtTimes } from './read-jwt-times.js';
 import type { TokenResponse, TokenSet } from './types.js';
 
 const MAX_TOKEN_LENGTH = 64 * 1024;
-/** Lifetimes past this are nonsense (or an attempt to pin a token forever). */
+/** Lifetimes outside these are nonsense: one under a second would drive a refresh loop, one over a year pins a token. */
+const MIN_LIFETIME_MS = 1000;
 const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 /**
@@ -16,7 +17,7 @@ export function toTokenSet(response: TokenResponse, sentAt: number, id: number):
   const { accessToken, refreshToken, scope, tokenType } = response;
   if (!isTokenString(accessToken) || !isTokenString(refreshToken)) throw invalid('has a malformed token');
   const expiresAt = expiryOf(response, sentAt) ?? NaN;
-  if (!(expiresAt > sentAt && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has no usable expiry');
+  if (!(expiresAt - sentAt >= MIN_LIFETIME_MS && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has no usable expiry');
   return {
     id,
     accessToken,
