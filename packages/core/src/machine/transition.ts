@@ -30,7 +30,8 @@ export function transition(state: MachineState, event: MachineEvent, policy: Ref
   if (statusChanged) out.unshift(emit('status', { from: state.status, to: next.status }));
   // A session that ended (signed out, expired) has nothing left to refresh; after a sign-in the
   // refresh in flight is stale, and left running it would overlap the next one (rule 1).
-  if (state.status === 'refreshing' && next.status !== 'refreshing' && next.status !== 'backoff' && (!next.token || event.type === 'sign-in')) out.unshift({ type: 'abort-refresh' });
+  const ended = next.status === 'anonymous' || next.status === 'expired' || event.type === 'sign-in';
+  if (state.status === 'refreshing' && ended) out.unshift({ type: 'abort-refresh' });
   if (reschedule) out.push({ type: 'schedule', at: wake });
   return [next, out];
 }

@@ -30,6 +30,8 @@ describe('transition', () => {
     ['active + tick at refreshAt refreshes', active, { type: 'tick', now: T0 + 50_000 }, 'refreshing', ['emit:status', 'start-refresh', 'schedule']],
     ['refreshing + request with a valid token answers at once', refreshing, { type: 'request', now: T0 + 1, minValidityMs: 0 }, 'refreshing', ['reply']],
     ['refreshing + request without a valid token waits and starts nothing', refreshing, { type: 'request', now: T0 + 60_000, minValidityMs: 0 }, 'refreshing', ['reply']],
+    ['refreshing without a token + tick (a page woke up during boot) leaves the refresh running', { ...refreshing, token: undefined }, { type: 'tick', now: T0 }, 'refreshing', ['schedule']],
+    ['refreshing + sign-in aborts the stale refresh', refreshing, { type: 'sign-in', now: T0, token: tokenSet(5, T0, 60_000), rand: 0 }, 'active', ['abort-refresh', 'emit:status', 'settle', 'emit:signed-in', 'announce', 'schedule']],
     ['refreshing + refresh joins the one in flight', refreshing, { type: 'refresh', now: T0 }, 'refreshing', ['reply']],
     ['refreshing + result of the attempt in flight adopts the token', refreshing, { type: 'refreshed', now: T0, attempt: 1, token: tokenSet(2, T0, 60_000), rand: 0 }, 'active', ['emit:status', 'settle', 'emit:refreshed', 'schedule']],
     ['refreshing + result of a superseded attempt changes nothing', refreshing, { type: 'refreshed', now: T0, attempt: 0, token: tokenSet(2, T0, 60_000), rand: 0 }, 'refreshing', []],
