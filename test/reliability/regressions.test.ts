@@ -7,9 +7,7 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createSession, RefreshFailedError, type RefreshContext } from '@tokenward/core';
 import { createTestClock } from '@tokenward/core/testing';
-
-/** A test of correct behaviour that fails today because of a bug reported to the package's owner. */
-export const knownBug = process.env.TOKENWARD_STRICT_BUGS ? it : it.fails;
+import { knownBug } from './helpers/known-bug.js';
 
 describe('core: Retry-After', () => {
   it.each([NaN, Infinity, 1e23, Number.MAX_VALUE])('a Retry-After of %s ms does not park the session in backoff for good', async (retryAfterMs) => {
