@@ -35,8 +35,13 @@ export type PeerMessage =
 
 export type PeerMessageType = PeerMessage['type'];
 
-/** Older messages were queued while a tab slept or froze; their news is gone. */
+/**
+ * Lease messages older than this were queued while a tab slept or froze: their news is gone.
+ * Announcements (`tokens`, `signed-out`, `expired`) stay news at any age: a frozen tab must still
+ * learn of a sign-out when it resumes; the generation tells stale ones apart.
+ */
 const MAX_AGE_MS = 10_000;
+const ANNOUNCEMENTS = new Set<unknown>(['tokens', 'signed-out', 'expired']);
 
 type Check = (value: unknown) => boolean;
 
@@ -64,8 +69,8 @@ const TYPES = new Map<unknown, Record<string, Check>>([
 
 /**
  * Validates a message received from another tab: anything malformed, oversized (unknown keys, long
- * fields), of another version, or older than a few seconds yields undefined. Another tab's code is
- * not trusted with anything else.
+ * fields), of another version, from the future, or (for lease messages) older than a few seconds
+ * yields undefined. Another tab's code is not trusted with anything else.
  * @example
  * channel.addEventListener('message', (data) => {
  *   const message = parsePeerMessage(data, Date.now());
@@ -74,7 +79,9 @@ const TYPES = new Map<unknown, Record<string, Check>>([
  */
 export function parsePeerMessage(data: unknown, now: number): PeerMessage | undefined {
   const shape = isRecord(data) && TYPES.get(data.type);
-  return shape && matches(data, { ...ENVELOPE, ...shape }) && Math.abs(now - (data as { at: number }).at) <= MAX_AGE_MS ? (data as unknown as PeerMessage) : undefined;
+  if (!shape || !matches(data, { ...ENVELOPE, ...shape })) return undefined;
+  const age = now - (data.at as number);
+  return age >= -MAX_AGE_MS && (age <= MAX_AGE_MS || ANNOUNCEMENTS.has(data.type)) ? (data as unknown as PeerMessage) : undefined;
 }
 
 /** Known keys only, each checked (a missing one as undefined) and bounded: no message exceeds about 18 KiB. */

@@ -34,7 +34,10 @@ describe('parsePeerMessage', () => {
     ['a sender id with spaces', { ...envelope, from: 'a b', type: 'hello' }],
     ['a fractional generation', { ...envelope, gen: 1.5, type: 'hello' }],
     ['a negative generation', { ...envelope, gen: -1, type: 'hello' }],
-    ['a message older than 10 s', { ...envelope, at: NOW - 10_001, type: 'hello' }],
+    ['a hello older than 10 s', { ...envelope, at: NOW - 10_001, type: 'hello' }],
+    ['a claim older than 10 s', { ...envelope, at: NOW - 10_001, type: 'claim' }],
+    ['a beat older than 10 s', { ...envelope, at: NOW - 10_001, type: 'beat' }],
+    ['a failure older than 10 s', { ...envelope, at: NOW - 10_001, type: 'failed' }],
     ['a message from the future', { ...envelope, at: NOW + 10_001, type: 'hello' }],
     ['a NaN time', { ...envelope, at: NaN, type: 'hello' }],
     ['tokens without a token', { ...envelope, type: 'tokens', signedIn: false }],
@@ -51,6 +54,12 @@ describe('parsePeerMessage', () => {
     ['a string', JSON.stringify({ ...envelope, type: 'hello' })],
   ])('refuses %s', (_, data) => {
     expect(parsePeerMessage(data, NOW)).toBeUndefined();
+  });
+
+  it('accepts announcements of any age: a tab resuming from freeze still learns of a sign-out', () => {
+    for (const message of valid.filter((m) => ['tokens', 'signed-out', 'expired'].includes(m.type))) {
+      expect(parsePeerMessage({ ...message, at: NOW - 3_600_000 }, NOW)).toBeDefined();
+    }
   });
 
   it('never throws and accepts nothing but well-formed messages, whatever arrives', () => {
