@@ -151,6 +151,19 @@ describe('createTabCoordinator', () => {
     }
   });
 
+  it('delivers a sign-in to every tab once, with origin peer, after a sign-out', async () => {
+    const auth = createFakeAuth({ ttl: 60 });
+    const [a, b, c] = open(3, freshChannel(), auth.refresh);
+    await Promise.all([a, b, c].map((tab) => tab!.session.getAccessToken()));
+    b!.session.signOut();
+    await eventually(() => expect([a, b, c].map((tab) => tab!.session.getSnapshot().status)).toEqual(['anonymous', 'anonymous', 'anonymous']));
+    c!.session.signIn({ accessToken: 'signed-in', expiresIn: 60 });
+    await eventually(() => expect([a, b, c].map((tab) => tab!.count('signed-in'))).toEqual([1, 1, 1]));
+    expect([a!.count('signed-in', 'peer'), b!.count('signed-in', 'peer'), c!.count('signed-in', 'local')]).toEqual([1, 1, 1]);
+    expect(await Promise.all([a, b, c].map((tab) => tab!.session.getAccessToken()))).toEqual(['signed-in', 'signed-in', 'signed-in']);
+    expect(auth.stats.requests).toBe(1);
+  });
+
   it('ends the session in every tab once when the server refuses the refresh, with no retry loop', async () => {
     const auth = createFakeAuth({ ttl: 1 });
     const opened = open(4, freshChannel(), auth.refresh);
