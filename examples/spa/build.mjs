@@ -24,11 +24,6 @@ export function spaConfig({ outDir = distDir, packages = 'dist' } = {}) {
       staticFiles(['index.html', 'src/styles.css']),
     ],
     output: { dir: outDir, format: 'esm', entryFileNames: 'main.js', sourcemap: true },
-    onwarn(warning, warn) {
-      // broadcast-channel keeps an unused Node fallback behind a typeof check; nothing to see.
-      if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.every((id) => id.includes('node_modules'))) return;
-      warn(warning);
-    },
   };
 }
 

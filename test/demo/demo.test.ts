@@ -78,12 +78,12 @@ describe('the live demo page', () => {
     const first = await context.newPage();
     await first.goto(demo.url);
     // No refresh cookie yet: the refresh on page load is refused and the tab is signed out.
-    await expect.poll(() => status(first)).toBe('anonymous');
+    await expect.poll(() => status(first), { timeout: 10_000 }).toBe('anonymous');
     await first.locator('#sign-in-button').click();
-    await expect.poll(() => status(first)).toBe('active');
+    await expect.poll(() => status(first), { timeout: 10_000 }).toBe('active');
 
     const [second] = await Promise.all([context.waitForEvent('page'), first.locator('#open-tab').click()]);
-    await expect.poll(() => status(second)).toBe('active');
+    await expect.poll(() => status(second), { timeout: 10_000 }).toBe('active');
     const pages = [first, second];
 
     // Two refresh cycles: each tab receives each new token once, and each cost one request.
@@ -109,7 +109,7 @@ describe('the live demo page', () => {
     expect(shown.apiCalls).toBeGreaterThan(0);
     expect(shown.apiCalls).toBeLessThanOrEqual(demo.auth.stats().apiCalls);
     expect(demo.auth.stats()).toMatchObject({ reuseDetections: 0, graceReuses: 0, apiUnauthorized: 0 });
-    await expect.poll(() => second.locator('#api-code').textContent()).toBe('200');
+    await expect.poll(() => second.locator('#api-code').textContent(), { timeout: 5_000 }).toBe('200');
     // Each cycle shows in the logs once as "this tab" (the one that fetched it) and once as "another tab".
     for (const origin of ['local', 'peer']) {
       const entries = await Promise.all(pages.map((page) => page.locator(`#events li[data-event="refreshed"][data-origin="${origin}"]`).count()));
@@ -128,7 +128,7 @@ describe('the live demo page', () => {
 
     // Sign out in one tab: both are signed out, the other learns it from its peer.
     await second.locator('#sign-out').click();
-    await expect.poll(() => Promise.all(pages.map(status))).toEqual(['anonymous', 'anonymous']);
+    await expect.poll(() => Promise.all(pages.map(status)), { timeout: 5_000 }).toEqual(['anonymous', 'anonymous']);
     expect(await first.locator('#events li[data-event="signed-out"][data-origin="peer"]').count()).toBe(1);
     expect(await second.locator('#events li[data-event="signed-out"][data-origin="local"]').count()).toBe(1);
     expect(await first.locator('#sign-in').isVisible()).toBe(true);
@@ -138,10 +138,10 @@ describe('the live demo page', () => {
   it('revoke on server: the next refresh is refused and every tab expires', async () => {
     const [first, second] = context.pages() as [Page, Page];
     await first.locator('#sign-in-button').click();
-    await expect.poll(() => Promise.all([first, second].map(status))).toEqual(['active', 'active']);
+    await expect.poll(() => Promise.all([first, second].map(status)), { timeout: 10_000 }).toEqual(['active', 'active']);
     await first.locator('#revoke').click();
     await expect.poll(() => Promise.all([first, second].map(status)), { timeout: 3 * ACCESS_TTL_SECONDS * 1000 }).toEqual(['expired', 'expired']);
-    for (const page of [first, second]) await expect.poll(() => page.locator('#status-text').textContent()).toContain('invalid_grant');
+    for (const page of [first, second]) await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 5_000 }).toContain('invalid_grant');
     expect(demo.auth.stats().reuseDetections).toBe(0);
   }, 30_000);
 });

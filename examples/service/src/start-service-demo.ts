@@ -107,7 +107,7 @@ export async function startServiceDemo(options: ServiceDemoOptions = {}): Promis
     totals.failed += results.length - ok;
     const { status, expiresAt, refreshAt, retryAt } = session.getSnapshot();
     const next = status === 'backoff' ? `retry in ${inSeconds(retryAt)}` : `refresh in ${inSeconds(refreshAt)}`;
-    const summary = `${ok}/${results.length} calls ok (${totals.ok} so far) · ${issuer.counts.tokenRequests} token requests · ${status}, expires in ${inSeconds(expiresAt)}, ${next}`;
+    const summary = `${ok}/${results.length} calls ok (${totals.ok} so far) · token requests: ${issuer.counts.tokenRequests} · ${status}, expires in ${inSeconds(expiresAt)}, ${next}`;
     print(paint('2', `service ${time()}  ${'·'.padEnd(15)} ${summary}`));
   };
   const timer = setInterval(() => void tick(), 1000);
