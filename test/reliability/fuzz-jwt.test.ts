@@ -25,7 +25,7 @@ function expectedExpiry(claims: Record<string, unknown>, sentAt: number, serverD
   return exp * 1000;
 }
 const usable = (expiresAt: number | undefined, sentAt: number): expiresAt is number =>
-  expiresAt !== undefined && expiresAt > sentAt && expiresAt - sentAt <= YEAR_MS;
+  expiresAt !== undefined && expiresAt - sentAt >= 1000 && expiresAt - sentAt <= YEAR_MS;
 
 /** Decodable by construction: three segments, a base64url JSON object payload, at most 16 KiB. */
 const isWellFormed = (token: string, claims: unknown) => claims !== undefined && token.split('.').length === 3 && token.length <= 16 * 1024;
@@ -86,7 +86,7 @@ describe('JWT access tokens without expires_in', () => {
         if (thrown === undefined) {
           took('signIn adopted');
           expect(snapshot.status).toBe('active');
-          expect(snapshot.expiresAt! - clock.now()).toBeGreaterThan(0);
+          expect(snapshot.expiresAt! - clock.now()).toBeGreaterThanOrEqual(1000);
           expect(snapshot.expiresAt! - clock.now()).toBeLessThanOrEqual(YEAR_MS);
           if (claims && isWellFormed(token, claims)) expect(snapshot.expiresAt).toBe(expected);
         } else {

@@ -127,7 +127,7 @@ describe('cross-tab messages', () => {
         try {
           // Both tabs signed in (A signed in, B adopted it through the channel).
           a.session.signIn({ accessToken: 'initial', expiresIn: 60 });
-          await waitFor(async () => (await b.session.getAccessToken().catch(() => '')) === 'initial');
+          await waitFor(async () => (await b.session.getAccessToken().catch(() => '')) === 'initial').catch(() => violations.push('B never adopted the first sign-in'));
 
           for (const template of messages) {
             const now = Date.now();
@@ -157,14 +157,14 @@ describe('cross-tab messages', () => {
 
           // Still coordinating: both tabs signed in anew; one refresh serves both; a sign-out reaches the other.
           a.session.signIn({ accessToken: 'again', expiresIn: 60 });
-          await waitFor(async () => (await b.session.getAccessToken().catch(() => '')) === 'again');
+          await waitFor(async () => (await b.session.getAccessToken().catch(() => '')) === 'again').catch(() => violations.push(`B never adopted the second sign-in: ${b.session.getSnapshot().status}`));
           const calls = server.stats.calls;
-          const refreshed = await Promise.all([withTimeout(a.session.refresh(), 3_000), withTimeout(b.session.refresh(), 3_000)]);
+          const refreshed = await Promise.all([withTimeout(a.session.refresh(), 5_000), withTimeout(b.session.refresh(), 5_000)]);
           if (!refreshed.every((token) => /^server-\d+$/.test(token))) violations.push(`refresh after the barrage gave ${refreshed.join(', ')}`);
           if (server.stats.maxConcurrent > 1) violations.push(`${server.stats.maxConcurrent} refreshes ran at once`);
           if (server.stats.calls - calls > 2) violations.push(`${server.stats.calls - calls} refresh calls for two tabs`);
           a.session.signOut();
-          await waitFor(() => b.session.getSnapshot().status === 'anonymous', 1_000).catch(() => violations.push(`B did not hear A's sign-out: ${b.session.getSnapshot().status}`));
+          await waitFor(() => b.session.getSnapshot().status === 'anonymous', 3_000).catch(() => violations.push(`B did not hear A's sign-out: ${b.session.getSnapshot().status}`));
         } finally {
           await hostile.close();
           await a.close();
@@ -203,7 +203,7 @@ describe('escapes', () => {
   });
 });
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 2_000): Promise<void> {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('timed out waiting');

@@ -64,9 +64,9 @@ describe('core: memory', () => {
 });
 
 describe('core: refresh storms', () => {
-  // packages/core/src/to-token-set.ts accepts any lifetime > 0 (line 19: `expiresAt > sentAt`), and
-  // policy.ts refreshes at half of it: a server answering `expires_in: 0.001` (or a JWT whose exp is
-  // a few ms after iat) is refreshed every ~0.5 ms plus the round trip, ~800 times a second here.
+  // Was: to-token-set.ts accepted any lifetime > 0 and policy.ts refreshes at half of it, so a server
+  // answering `expires_in: 0.001` was refreshed every ~0.5 ms plus the round trip (~800 a second).
+  // Fixed in 030de8c: a lifetime under a second is an unusable response (transient, with backoff).
   it('a token that lives 1 ms does not drive a refresh loop (at most 10 refreshes in 300 ms)', async () => {
     let calls = 0;
     const session = createSession({ refresh: async () => ({ accessToken: `t${++calls}`, expiresIn: 0.001 }) });
