@@ -1,38 +1,11 @@
 import { BroadcastChannel } from 'broadcast-channel';
 import { RefreshFailedError, classifyError, systemClock } from '@tokenward/core';
-import type { Clock, Coordinator, FailureKind, PeerAnnouncement, RefreshContext, TokenResponse, TokenSet } from '@tokenward/core';
+import type { PeerAnnouncement, RefreshContext, TokenResponse, TokenSet } from '@tokenward/core';
+import { electHolder } from './elect-holder.js';
 import { parsePeerMessage, type PeerMessage, type PeerMessageType, type PeerToken } from './parse-peer-message.js';
+import { DEFAULT_TIMINGS, type TabCoordinator, type TabCoordinatorOptions } from './tab-coordinator-options.js';
 
-/** How long each step of the protocol waits, in ms. */
-export interface CoordinatorTimings {
-  /** A new tab waits this long for a peer's live token before it refreshes. Default 150. */
-  helloMs: number;
-  /** A claim waits this long for competing claims; the lowest tab id wins. Default 100. */
-  contentionMs: number;
-  /** The holder beats this often while its refresh is in flight. Default 500. */
-  beatMs: number;
-  /** A holder silent this long is gone (closed, frozen, discarded) unless it answers a claim: the others take over. Default 2500. */
-  leaseMs: number;
-}
-
-export interface TabCoordinatorOptions {
-  /** Channel name: tabs that share it share one session. Default `tokenward`. */
-  name?: string;
-  /** broadcast-channel method: `native` (default, the browser's BroadcastChannel) or `simulate` (in-process, tests). */
-  type?: 'native' | 'simulate';
-  /** The session's clock and failure classification, so every tab reads results alike. */
-  clock?: Clock;
-  classifyError?: (error: unknown) => FailureKind | undefined;
-  timings?: Partial<CoordinatorTimings>;
-}
-
-/** A `Coordinator` over a channel, with the channel's end. */
-export interface TabCoordinator extends Coordinator {
-  /** This tab's id in the protocol. */
-  readonly tab: string;
-  /** Releases a refresh this tab holds, then closes the channel. */
-  close(): Promise<void>;
-}
+export type { CoordinatorTimings, TabCoordinator, TabCoordinatorOptions } from './tab-coordinator-options.js';
 
 interface Pending {
   ctx: RefreshContext;
@@ -43,20 +16,18 @@ interface Pending {
   until?: number;
 }
 
-const TIMINGS: CoordinatorTimings = { helloMs: 150, contentionMs: 100, beatMs: 500, leaseMs: 2500 };
-
 /**
  * The core's `Coordinator` across the tabs of an origin: one refresh per expiry for all of them.
- * A tab that needs a refresh joins the one in flight, or claims a bounded lease (the lowest id among
- * concurrent claimants wins), runs it, beats while it runs and broadcasts the result, which the
- * others adopt. A silent holder loses the lease after `leaseMs`. Nothing is held around user code.
+ * A tab that needs a refresh joins the one in flight, or claims a bounded lease (the earliest claim
+ * wins, the lowest tab id among equals), runs it, beats while it runs and broadcasts the result, which the others
+ * adopt. A silent holder loses the lease after `leaseMs`. Nothing is held around user code.
  * @example
  * const coordinator = createTabCoordinator({ name: 'my-app' });
  * const session = createSession({ refresh, coordinator });
  */
 export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCoordinator {
   const { clock = systemClock } = options;
-  const t = { ...TIMINGS, ...options.timings };
+  const t = { ...DEFAULT_TIMINGS, ...options.timings };
   const tab = Math.random().toString(36).slice(2, 10) + clock.now().toString(36);
   // `native` by name: broadcast-channel would otherwise fall back to IndexedDB or localStorage.
   const channel = new BroadcastChannel<unknown>(options.name ?? 'tokenward', { type: options.type ?? 'native', webWorkerSupport: false });
@@ -101,13 +72,7 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     // A timer that fires late means a starved event loop, with claims perhaps still queued: let them in.
     if (now > p.until! + t.contentionMs * 1.5) p.until = now - t.contentionMs / 2;
     if (now < p.until! + t.contentionMs) return wait(p.until! + t.contentionMs - now);
-    // The earliest claim wins (tabs share the wall clock), the lowest id among equals; claims heard
-    // before this tab's own count too, and an older round's are stale.
-    let winner = tab;
-    let first = p.claimedAt;
-    for (const [id, at] of claims) {
-      if (at > first - 3 * t.contentionMs && (at < first || (at === first && id < winner))) [winner, first] = [id, at];
-    }
+    const winner = electHolder(claims, tab, p.claimedAt!, t.contentionMs);
     p.claimedAt = undefined;
     claims.clear();
     if (winner === tab) return void execute(p);
@@ -187,7 +152,9 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
         if (signedIn || !own || token.expiresAt > own.expiresAt) own = token;
         // The session adopts the peer's token first; the refresh it joined settles after, as stale.
         deliver({ type: 'tokens', token: { ...token, id: 0 } as TokenSet, signedIn });
-        if (p && (!p.ctx.current || token.expiresAt > p.ctx.current.expiresAt)) p.settle({ ...token, expiresIn: undefined });
+        // Settled when the session adopted it: no valid token of its own, or an older one.
+        const current = p?.ctx.current;
+        if (!current || current.expiresAt <= clock.now() || token.expiresAt > current.expiresAt) p?.settle({ ...token, expiresIn: undefined });
       } else if (m.type === 'failed') {
         if (p && fromHolder && !running) p.settle(undefined, new RefreshFailedError('Refresh failed in another tab', { kind: 'transient', retryAfterMs: m.retryAfterMs }));
       } else {
