@@ -23,8 +23,10 @@ export interface SoakServerOptions {
   accessTtlSeconds?: number;
   seed?: number;
   mode?: SoakMode;
-  /** Extra routes (the Chromium soak's page and bundle). */
+  /** Extra routes (the control surface of a server in another process). */
   extraRoutes?: ExtraRoute[];
+  /** A directory served at `/` (the Chromium soak's page and bundle). */
+  staticDir?: string;
 }
 
 export interface RefreshLogEntry {
@@ -85,6 +87,7 @@ export async function startSoakServer(options: SoakServerOptions = {}): Promise<
     graceMs: 0,
     keyRotationMs: 0,
     extraRoutes: [strictApi, ...(options.extraRoutes ?? [])],
+    staticDir: options.staticDir,
     faults(request) {
       const kind = decide();
       decided.set(request, kind);
