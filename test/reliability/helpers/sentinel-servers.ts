@@ -103,3 +103,87 @@ export async function startAllowedServer(foreignUrl: () => string): Promise<Allo
 }
 
 export const startForeignServer = () => start(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'foreign' }));
+
+const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+/**
+ * The allowed origin for the Chromium leak check: the cookie contract with sentinel tokens (login
+ * and refresh rotate `tw_refresh`, HttpOnly on /auth; bearer mode answers the access token in the
+ * body, cookie mode in an HttpOnly `tw_access` cookie on /api; `tw_csrf` is the readable CSRF
+ * cookie), the API of `startAllowedServer`, `POST /test/next` to choose the next refresh answer, and
+ * the page's files from `staticDir`.
+ */
+export async function startBrowserAllowedServer(staticDir: string, foreignUrl: () => string, readFile: (path: string) => string | undefined): Promise<AllowedServer> {
+  let n = 0;
+  const issued: string[] = [];
+  const next: RefreshAnswer[] = [];
+  const refused = new Set<string>();
+  const modes = new Map<string, 'bearer' | 'cookie'>();
+  const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}) => ({
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  });
+  const cookies = (header: string | undefined) => new Map((header ?? '').split(';').map((part) => part.trim().split('=') as [string, string]));
+  const session = (mode: 'bearer' | 'cookie', csrf: boolean) => {
+    n++;
+    const access = `${SENTINEL}-access-${n}`;
+    const refresh = `${SENTINEL}-refresh-${n}`;
+    issued.push(access);
+    modes.set(refresh, mode);
+    const setCookie = [`tw_refresh=${refresh}; HttpOnly; SameSite=Strict; Path=/auth; Max-Age=3600`];
+    if (csrf) setCookie.push('tw_csrf=csrf-4d1e; SameSite=Strict; Path=/; Max-Age=3600');
+    if (mode === 'cookie') {
+      setCookie.push(`tw_access=${access}; HttpOnly; SameSite=Strict; Path=/api; Max-Age=60`);
+      return json(200, { token_type: 'cookie', expires_in: 60 }, { 'set-cookie': setCookie });
+    }
+    return json(200, { access_token: access, token_type: 'Bearer', expires_in: 60 }, { 'set-cookie': setCookie });
+  };
+
+  const server = await start((request) => {
+    const path = request.url.split('?')[0]!;
+    const jar = cookies(request.headers.cookie);
+    if (request.method === 'GET' && (path === '/' || /^\/[\w.-]+\.(html|js)$/.test(path))) {
+      const file = readFile(`${staticDir}/${path === '/' ? 'leak.html' : path.slice(1)}`);
+      return file === undefined ? json(404, {}) : { status: 200, headers: { 'content-type': STATIC_TYPES[path.slice(path.lastIndexOf('.'))] ?? STATIC_TYPES['.html']! }, body: file };
+    }
+    if (request.method === 'POST' && path === '/test/next') {
+      next.push(request.body as RefreshAnswer);
+      return { status: 204 };
+    }
+    if (request.method === 'POST' && path === '/auth/login') {
+      const { mode } = JSON.parse(request.body || '{}') as { mode?: 'bearer' | 'cookie' };
+      return session(mode === 'cookie' ? 'cookie' : 'bearer', true);
+    }
+    if (request.method === 'POST' && path === '/auth/refresh') {
+      if (!request.headers['x-tokenward-csrf']) return json(403, { error: 'csrf' });
+      const answer = next.shift() ?? 'ok';
+      const presented = jar.get('tw_refresh') ?? '';
+      if (answer === '500') return json(500, { error: 'server_error' });
+      // A careless server that echoes the request's cookies (the refresh token) in its error page.
+      if (answer === 'html-echo') return { status: 502, headers: { 'content-type': 'text/html' }, body: `<pre>${request.headers.cookie}</pre>` };
+      if (answer === 'bad-json') return { status: 200, headers: { 'content-type': 'application/json' }, body: `{"access_token":"${SENTINEL}-truncated` };
+      if (answer === 'invalid_grant' || !modes.has(presented)) {
+        return json(401, { error: 'invalid_grant', error_description: `token ${presented} revoked` }, { 'set-cookie': 'tw_refresh=; HttpOnly; Path=/auth; Max-Age=0' });
+      }
+      const mode = modes.get(presented)!;
+      modes.delete(presented);
+      return session(mode, false);
+    }
+    if (request.method === 'POST' && path === '/auth/logout') {
+      return { status: 204, headers: { 'set-cookie': ['tw_refresh=; HttpOnly; Path=/auth; Max-Age=0', 'tw_access=; HttpOnly; Path=/api; Max-Age=0', 'tw_csrf=; Path=/; Max-Age=0'] } };
+    }
+    if (path.startsWith('/api/')) {
+      if (path === '/api/redirect') return { status: 302, headers: { location: `${foreignUrl()}/landing` } };
+      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? jar.get('tw_access');
+      if (!token || !issued.includes(token)) return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      if (path === '/api/fresh-401' && !refused.has(token)) {
+        refused.add(token);
+        return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      return json(200, { ok: true });
+    }
+    return json(404, { error: 'not_found' });
+  });
+  return { ...server, next, issued };
+}
