@@ -50,6 +50,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     if (!closed) channel.postMessage({ v: 1, type, from: tab, gen, at: clock.now(), ...extra }).catch(() => {});
   };
   const deliver = (message: PeerAnnouncement) => listeners.forEach((listener) => listener(message));
+  // Saturates: a peer that jumped to the last safe integer must not push the next boundary out of range.
+  const bump = () => void (gen = Math.min(gen + 1, Number.MAX_SAFE_INTEGER));
 
   function step(): void {
     const p = pending;
@@ -109,7 +111,7 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       } else if (response || (options.classifyError?.(failure) ?? classifyError(failure)) !== 'terminal') {
         post('failed', { retryAfterMs: (failure as RefreshFailedError | undefined)?.retryAfterMs });
       } else {
-        gen++;
+        bump();
         own = undefined;
         expiredSent = true;
         post('expired', { reason: reasonOf(failure) });
@@ -198,12 +200,12 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       expiredSent = false;
       if (message.type === 'tokens') {
         const { accessToken, tokenType, expiresAt, obtainedAt, scope } = message.token;
-        if (message.signedIn) gen++;
+        if (message.signedIn) bump();
         own = { accessToken, tokenType, expiresAt, obtainedAt, scope };
         post('tokens', { token: own, signedIn: message.signedIn });
       } else if (!(skip && message.type === 'session-expired')) {
         // This tab's own failed refresh already told everyone, as `expired`.
-        gen++;
+        bump();
         own = undefined;
         post(message.type === 'signed-out' ? 'signed-out' : 'expired', message.type === 'session-expired' ? { reason: safeReason(message.reason) } : {});
       }

@@ -164,6 +164,21 @@ describe('createTabCoordinator', () => {
     expect(auth.stats.requests).toBe(1);
   });
 
+  it('keeps working after a peer announced the last safe generation: the counter saturates', async () => {
+    const auth = createFakeAuth({ ttl: 60 });
+    const channel = freshChannel();
+    const [a, b] = open(2, channel, auth.refresh);
+    await Promise.all([a!.session.getAccessToken(), b!.session.getAccessToken()]);
+    const stranger = new BroadcastChannel(channel, { type: 'simulate' });
+    const now = Date.now();
+    const token = { accessToken: 'peer', tokenType: 'Bearer', obtainedAt: now, expiresAt: now + 120_000 };
+    await stranger.postMessage({ v: 1, type: 'tokens', from: 'stranger', gen: Number.MAX_SAFE_INTEGER, at: now, token, signedIn: true });
+    await stranger.close();
+    await eventually(() => expect(b!.session.getSnapshot().expiresAt).toBe(token.expiresAt));
+    a!.session.signOut();
+    await eventually(() => expect(b!.count('signed-out', 'peer')).toBe(1));
+  });
+
   it('ends the session in every tab once when the server refuses the refresh, with no retry loop', async () => {
     const auth = createFakeAuth({ ttl: 1 });
     const opened = open(4, freshChannel(), auth.refresh);
