@@ -22,7 +22,8 @@ export interface RecordingServer {
   close(): Promise<void>;
 }
 
-type Handler = (request: Recorded) => { status: number; headers?: Record<string, string | string[]>; body?: string };
+type Reply = { status: number; headers?: Record<string, string | string[]>; body?: string };
+type Handler = (request: Recorded) => Reply;
 
 async function start(handler: Handler): Promise<RecordingServer> {
   const requests: Recorded[] = [];
@@ -49,7 +50,7 @@ async function start(handler: Handler): Promise<RecordingServer> {
   };
 }
 
-export type RefreshAnswer = 'ok' | '500' | 'html-echo' | 'invalid_grant' | 'bad-token-type';
+export type RefreshAnswer = 'ok' | '500' | 'html-echo' | 'invalid_grant' | 'bad-token-type' | 'bad-json';
 
 export interface AllowedServer extends RecordingServer {
   /** What the next refresh answers (then `ok` again). */
@@ -73,7 +74,7 @@ export async function startAllowedServer(foreignUrl: () => string): Promise<Allo
     issued.push(access);
     return { access, refresh: `${SENTINEL}-refresh-${n}` };
   };
-  const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}) => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}): Reply => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const server = await start((request) => {
     const path = request.url.split('?')[0];
     if (request.method === 'POST' && (path === '/auth/refresh' || path === '/token')) {
@@ -119,7 +120,7 @@ export async function startBrowserAllowedServer(staticDir: string, foreignUrl: (
   const next: RefreshAnswer[] = [];
   const refused = new Set<string>();
   const modes = new Map<string, 'bearer' | 'cookie'>();
-  const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}) => ({
+  const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}): Reply => ({
     status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
