@@ -34,7 +34,7 @@ export function toRefreshError(error: unknown, what = 'Token request'): RefreshF
     return new RefreshFailedError(`${what} failed: ${error.message}`, { kind: 'terminal' }, { cause: error });
   }
   if (isAbort(error)) {
-    return new RefreshFailedError(`${what} was aborted or timed out`, { kind: 'transient' }, { cause: error });
+    return new RefreshFailedError(`${what} was aborted or timed out`, { kind: 'transient' }, { cause: bare(error) });
   }
   const failure = describe(error);
   if (failure === undefined) {
@@ -42,7 +42,7 @@ export function toRefreshError(error: unknown, what = 'Token request'): RefreshF
     const coded = (error as { code?: unknown } | null)?.code;
     const terminal = error instanceof oauth.UnsupportedOperationError || (typeof coded === 'string' && coded.startsWith('ERR_INVALID_ARG'));
     const detail = error instanceof Error ? error.message : String(error);
-    return new RefreshFailedError(`${what} failed: ${detail}`, { kind: terminal ? 'terminal' : 'transient' }, { cause: error });
+    return new RefreshFailedError(`${what} failed: ${detail}`, { kind: terminal ? 'terminal' : 'transient' }, { cause: bare(error) });
   }
   const { status, oauthError, description, response } = failure;
   const kind = classify(status, oauthError);
@@ -50,8 +50,19 @@ export function toRefreshError(error: unknown, what = 'Token request'): RefreshF
   return new RefreshFailedError(
     `${what} failed: ${said}`,
     { status, oauthError, retryAfterMs: retryAfter(response), kind },
-    { cause: error },
+    { cause: bare(error) },
   );
+}
+
+/**
+ * The error's name, message, code and stack, without what it carries: oauth4webapi attaches the
+ * response (and its parsed body, which can hold a live token) as `cause` and `response`.
+ */
+function bare(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error('A non-Error value was thrown');
+  const copy = Object.assign(new Error(error.message), { name: error.name, stack: error.stack });
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? Object.assign(copy, { code }) : copy;
 }
 
 /** Transient unless the status or the OAuth error says a retry cannot help. */
