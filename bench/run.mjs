@@ -6,7 +6,7 @@
 // Exits non-zero when a case crashes or produced no numbers, or when tokenward's stampede counts are
 // not exactly 1 refresh, 0 failed, 0 reused.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,10 +90,21 @@ async function main() {
   writeFileSync(join(outDir, 'results.md'), markdown);
   log(`\n${markdown}`);
   log(`Results: ${join(outDir, 'results.json')} and results.md (${Math.round(results.durationSeconds)} s)`);
+  if (!smoke) updateReadme(markdown);
 
   const wrongCounts = results.targets.filter((t) => t.what.startsWith('stampede') && !t.met);
   for (const t of wrongCounts) console.error(`bench: tokenward ${t.what}: ${t.value}, expected ${t.target}`);
   return Object.keys(errors).length > 0 || wrongCounts.length > 0 ? 1 : 0;
+}
+
+/** The README shows the table as last measured: a full run rewrites the block between its markers. */
+function updateReadme(markdown) {
+  const path = fileURLToPath(new URL('../README.md', import.meta.url));
+  const readme = readFileSync(path, 'utf8');
+  const block = /(<!-- bench:start -->\n)[\s\S]*?(\n<!-- bench:end -->)/;
+  if (!block.test(readme)) return;
+  writeFileSync(path, readme.replace(block, (_, start, end) => `${start}${markdown.trim().replaceAll('\n### ', '\n#### ')}${end}`));
+  console.log('README.md: benchmark table updated');
 }
 
 /** At least one finite number, and no NaN anywhere. */
