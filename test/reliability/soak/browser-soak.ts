@@ -115,7 +115,11 @@ export async function runBrowserSoak({ durationMs, tabs = 4, log = () => {} }: B
     server.setMode('healthy');
     const endedAt = Date.now();
     await Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as SoakWindow).soak.stop())));
-    await sleep(500);
+    // Calls still in flight may wait out a hung refresh (3 s) and a retry: give them 15 s to settle.
+    for (const settleBy = Date.now() + 15_000; Date.now() < settleBy; await sleep(100)) {
+      const inFlight = await Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as SoakWindow).soak.outcomes.inFlight)));
+      if (inFlight.every((n) => n === 0)) break;
+    }
     const perTab = await Promise.all(
       pages.map((page) => page.evaluate(() => {
         const { outcomes, events } = (window as unknown as SoakWindow).soak;
