@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthFetch, createSession, isTokenwardError, type Session, type SessionEventName } from '@tokenward/core';
 import { createRefreshTransport, readTokenResponse } from '@tokenward/browser';
 import { createClientCredentials } from '@tokenward/node';
-import { knownBug } from './helpers/known-bug.js';
 import { SENTINEL, startAllowedServer, startForeignServer, type AllowedServer, type RecordingServer } from './helpers/sentinel-servers.js';
 
 const EVENTS: SessionEventName[] = ['signed-in', 'refreshed', 'refresh-failed', 'session-expired', 'signed-out', 'status'];
@@ -202,11 +201,10 @@ describe('leak check (Node): the sentinel token goes only to the allowed originâ
 });
 
 describe('leak check (Node): token responses the SDK refuses', () => {
-  // packages/node/src/classify.ts (toRefreshError, line 52) keeps oauth4webapi's error as `cause`,
-  // and that error's own `cause` is the parsed token response body: when the SDK refuses a 200 that
-  // carries a live access token (an unsupported token_type, a malformed expires_in), the token is in
-  // the error's cause chain, which `console.error(error)` (util.inspect) prints in full, and which
-  // reaches every 'refresh-failed' and 'session-expired' listener.
+  // Was: packages/node/src/classify.ts kept oauth4webapi's error as `cause`, whose own `cause` is the
+  // parsed token response body: when the SDK refused a 200 carrying a live access token (an
+  // unsupported token_type, a malformed expires_in), `console.error(error)` printed the token, and
+  // every 'refresh-failed' and 'session-expired' listener received it. Fixed in bf80bde.
   it('a refused token response leaves no token in the error or its cause chain', async () => {
     const tokens = createClientCredentials({ tokenEndpoint: `${allowed.url}/token`, clientId: 'leak', clientSecret: 'leak-secret' });
     allowed.next.push('bad-token-type');

@@ -1,13 +1,11 @@
-// Bugs the reliability suite found, each pinned by the smallest test that shows it. Where the fix
-// is in, the test is a plain regression test. Where the fix belongs to a package owner, the test is
-// declared with `knownBug`: it asserts the correct behaviour and is expected to fail until the fix
-// lands (run with TOKENWARD_STRICT_BUGS=1 to see it fail); when it starts passing, vitest reports
-// it, and `knownBug` becomes `it`.
+// Bugs the reliability suite found, each pinned by the smallest test that shows it, now fixed: the
+// tests stay as regression tests. A bug whose fix is not in yet is declared with `knownBug`
+// (helpers/known-bug.ts): it asserts the correct behaviour and is expected to fail until the fix
+// lands (TOKENWARD_STRICT_BUGS=1 runs it as a plain test, to watch it fail).
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createSession, RefreshFailedError, type RefreshContext } from '@tokenward/core';
 import { createTestClock } from '@tokenward/core/testing';
-import { knownBug } from './helpers/known-bug.js';
 
 describe('core: Retry-After', () => {
   it.each([NaN, Infinity, 1e23, Number.MAX_VALUE])('a Retry-After of %s ms does not park the session in backoff for good', async (retryAfterMs) => {
@@ -78,13 +76,12 @@ describe('core: refresh storms', () => {
 });
 
 describe('browser: cross-tab generations', () => {
-  // packages/browser/src/create-tab-coordinator.ts adopts any valid `gen` it hears (`gen = m.gen`,
-  // line 184) and increments it at each sign-in, sign-out and expiry (`gen++`, lines 147, 234, 239),
-  // while parse-peer-message.ts (line 67) refuses a `gen` that is not a safe integer. One message from the
-  // future generation Number.MAX_SAFE_INTEGER (a buggy or hostile tab) pushes every tab's counter
-  // there; the next sign-out is posted with 2^53 and every peer drops it: sign-out no longer reaches
-  // the other tabs.
-  knownBug('a message of generation MAX_SAFE_INTEGER does not cut the tabs off from each other', async () => {
+  // Was: create-tab-coordinator.ts adopted any valid `gen` it heard and incremented it at each
+  // sign-in, sign-out and expiry, while parse-peer-message.ts refuses a `gen` that is not a safe
+  // integer. One message of generation Number.MAX_SAFE_INTEGER (a buggy or hostile tab) pushed every
+  // tab's counter there; the next sign-out went out as 2^53 and every peer dropped it. Fixed in
+  // 6510a7a (the generation saturates).
+  it('a message of generation MAX_SAFE_INTEGER does not cut the tabs off from each other', async () => {
     const { BroadcastChannel } = await import('broadcast-channel');
     const { createTabCoordinator } = await import('@tokenward/browser');
     const name = `gen-overflow-${process.pid}`;
