@@ -135,3 +135,58 @@ describe('leak check (Chromium): the sentinel token goes only to the allowed ori
     expect(leaks).toEqual([]);
   });
 });
+
+describe('what a script running in the page (XSS) can and cannot do', () => {
+  type Leak = { leak: { login(): Promise<void>; api(path?: string): Promise<number> } };
+  async function openSignedIn(mode: Mode) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${allowed.url}/?mode=${mode}`);
+    await page.evaluate(() => (window as unknown as Leak).leak.login());
+    return { context, page };
+  }
+
+  it('in bearer mode it can read the short-lived access token (by wrapping fetch), never the refresh token', async () => {
+    const { context, page } = await openSignedIn('bearer');
+    const seen = await page.evaluate(async () => {
+      const captured: string[] = [];
+      const original = window.fetch;
+      window.fetch = async (input, init) => {
+        captured.push(new Headers(init?.headers).get('authorization') ?? '');
+        const response = await original(input, init);
+        captured.push(JSON.stringify([...response.headers]));
+        return response;
+      };
+      await (window as unknown as Leak).leak.api();
+      await (window as unknown as Leak).leak.api('/api/fresh-401');
+      return { captured, cookie: document.cookie };
+    });
+    await context.close();
+    expect(seen.captured.some((text) => text.startsWith(`Bearer ${SENTINEL}-access-`))).toBe(true);
+    expect(JSON.stringify(seen)).not.toContain(`${SENTINEL}-refresh-`);
+    expect(seen.cookie).not.toContain(SENTINEL);
+  });
+
+  it('in cookie mode it reads no token at all, but can call the API with the session while the page is open', async () => {
+    const { context, page } = await openSignedIn('cookie');
+    const seen = await page.evaluate(async () => {
+      const captured: string[] = [];
+      const original = window.fetch;
+      window.fetch = async (input, init) => {
+        captured.push(JSON.stringify([...new Headers(init?.headers)]));
+        const response = await original(input, init);
+        captured.push(JSON.stringify([...response.headers]), await response.clone().text());
+        return response;
+      };
+      await (window as unknown as Leak).leak.api();
+      // The attacker's own request, riding the HttpOnly cookie and echoing the readable CSRF cookie.
+      const csrf = /tw_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '1';
+      const own = await original('/api/data', { method: 'POST', credentials: 'include', headers: { 'x-tokenward-csrf': csrf } });
+      return { captured, cookie: document.cookie, ownStatus: own.status };
+    });
+    await context.close();
+    expect(JSON.stringify(seen.captured)).not.toContain(SENTINEL);
+    expect(seen.cookie).not.toContain(SENTINEL);
+    expect(seen.ownStatus).toBe(200);
+  });
+});
