@@ -3,7 +3,7 @@ import type { Session, SessionOptions } from '@tokenward/core';
 import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
 import { createPageLifecycle } from './create-page-lifecycle.js';
 import { createRefreshTransport } from './create-refresh-transport.js';
-import { createTabCoordinator, type TabCoordinator } from './create-tab-coordinator.js';
+import { createTabCoordinator } from './create-tab-coordinator.js';
 import type { TokenMode } from './read-token-response.js';
 
 export interface BrowserSessionOptions extends Omit<SessionOptions, 'refresh'> {
@@ -50,16 +50,13 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
   const { mode = 'bearer', channel = 'tokenward', clock = systemClock } = options;
   const csrf = createCsrfHeaders(options.csrf);
   const baseFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
-  const coordinator: TabCoordinator | undefined =
-    // Without BroadcastChannel (very old browsers) each tab refreshes alone rather than through storage.
-    options.coordinator || channel === false || typeof BroadcastChannel !== 'function'
-      ? undefined
-      : createTabCoordinator({ name: channel, clock, classifyError: options.classifyError });
+  // Without BroadcastChannel (very old browsers) each tab refreshes alone rather than through storage.
+  const owned = options.coordinator || channel === false || typeof BroadcastChannel !== 'function' ? undefined : createTabCoordinator({ name: channel, clock, classifyError: options.classifyError });
   const session = createSession({
     ...options,
     clock,
     refresh: createRefreshTransport({ url: options.refreshUrl, mode, headers: csrf, fetch: baseFetch }),
-    coordinator: options.coordinator ?? coordinator,
+    coordinator: options.coordinator ?? owned,
     lifecycle: options.lifecycle ?? createPageLifecycle(),
   });
   const authFetch = createAuthFetch(session, {
@@ -85,12 +82,11 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
       // Every tab first, so none starts a refresh while the server revokes.
       session.signOut();
       const response = await baseFetch(options.signOutUrl ?? '/auth/logout', { method: 'POST', credentials: 'include', cache: 'no-store', headers: csrf() });
-      response.body?.cancel().catch(() => {});
       if (!response.ok) throw new Error(`Sign-out answered HTTP ${response.status}`);
     },
     dispose() {
       session.dispose();
-      void coordinator?.close();
+      void owned?.close();
     },
   };
 }

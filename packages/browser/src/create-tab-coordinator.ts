@@ -45,6 +45,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
   let expiredSent = false;
   let timer: unknown;
   let beatTimer: unknown;
+  /** How late messages arrive lately (ms, decaying): the claim window grows with it. */
+  let lag = 0;
 
   const post = (type: PeerMessageType, extra: object = {}) => {
     if (!closed) channel.postMessage({ v: 1, type, from: tab, gen, at: clock.now(), ...extra }).catch(() => {});
@@ -71,10 +73,12 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       p.claimedAt = p.until = now;
       post('claim', { at: now });
     }
+    // The window outlasts the slowest delivery seen lately: on a loaded machine messages take longer.
+    const window = Math.min(Math.max(t.contentionMs, 3 * lag), t.leaseMs / 2);
     // A timer that fires late means a starved event loop, with claims perhaps still queued: let them in.
-    if (now > p.until! + t.contentionMs * 1.5) p.until = now - t.contentionMs / 2;
-    if (now < p.until! + t.contentionMs) return wait(p.until! + t.contentionMs - now);
-    const winner = electHolder(claims, tab, p.claimedAt!, t.contentionMs);
+    if (now > p.until! + window * 1.5) p.until = now - window / 2;
+    if (now < p.until! + window) return wait(p.until! + window - now);
+    const winner = electHolder(claims, tab, p.claimedAt!, window);
     p.claimedAt = undefined;
     claims.clear();
     if (winner === tab) return void execute(p);
@@ -114,7 +118,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
         bump();
         own = undefined;
         expiredSent = true;
-        post('expired', { reason: reasonOf(failure) });
+        const { oauthError, status } = (failure ?? {}) as RefreshFailedError;
+        post('expired', { reason: safeReason(oauthError ?? (status ? `http_${status}` : 'refused')) });
       }
     }
     p.settle(response, failure);
@@ -124,6 +129,7 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
   function onMessage(data: unknown): void {
     const m = parsePeerMessage(data, clock.now()) as PeerMessage | undefined;
     if (!m || m.from === tab || (m.type === 'tokens' && m.to && m.to !== tab)) return;
+    lag = Math.max(clock.now() - m.at, lag * 0.9);
     const p = pending;
     switch (m.type) {
       case 'hello':
@@ -225,11 +231,6 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       return channel.close();
     },
   };
-}
-
-function reasonOf(error: unknown): string {
-  const { oauthError, status } = (error ?? {}) as { oauthError?: string; status?: number };
-  return safeReason(oauthError ?? (status ? `http_${status}` : 'refused'));
 }
 
 function safeReason(reason: string): string {

@@ -3,7 +3,6 @@ import { InvalidTokenResponseError, RefreshFailedError, type TokenResponse } fro
 /** Where the access token lives. */
 export type TokenMode = 'bearer' | 'cookie';
 
-const MAX_BODY_CHARS = 64 * 1024;
 const MAX_LIFETIME_S = 366 * 24 * 3600;
 
 /**
@@ -22,7 +21,7 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
   if (!response.ok) {
     const oauthError = typeof body?.error === 'string' && /^[\w.:-]{1,64}$/.test(body.error) ? body.error : undefined;
     const retryAfterMs = readRetryAfter(headers.get('retry-after'), Date.parse(headers.get('date') ?? '') || Date.now());
-    throw new RefreshFailedError(`Refresh answered HTTP ${status}${oauthError ? ` (${oauthError})` : ''}`, { status, oauthError, retryAfterMs });
+    throw new RefreshFailedError(`Refresh answered HTTP ${status}`, { status, oauthError, retryAfterMs });
   }
   if (!body) throw new RefreshFailedError(`Refresh answered HTTP ${status} without a JSON object`, { status, kind: 'transient' });
   const { access_token: accessToken, token_type: tokenType, expires_in: lifetime, scope } = body;
@@ -37,7 +36,6 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
 }
 
 function parse(text: string): Record<string, unknown> | undefined {
-  if (text.length > MAX_BODY_CHARS) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

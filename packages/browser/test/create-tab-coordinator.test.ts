@@ -123,7 +123,8 @@ describe('createTabCoordinator', () => {
     clock.jump(10 * FAST.contentionMs!);
     await clock.advance(0);
     await sleep(30);
-    await clock.advance(FAST.contentionMs!);
+    // The claims arrived late, so the window has grown with the lag; let it end.
+    await clock.advance(FAST.leaseMs! / 2);
     expect(new Set(await tokens).size).toBe(1);
     expect(auth.stats.requests).toBe(1);
   });
