@@ -129,7 +129,9 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
   function onMessage(data: unknown): void {
     const m = parsePeerMessage(data, clock.now()) as PeerMessage | undefined;
     if (!m || m.from === tab || (m.type === 'tokens' && m.to && m.to !== tab)) return;
-    lag = Math.max(clock.now() - m.at, lag * 0.9);
+    const late = clock.now() - m.at;
+    // An older announcement waited out a frozen tab: it says nothing about delivery.
+    if (late < 10_000) lag = Math.max(late, lag * 0.9);
     const p = pending;
     switch (m.type) {
       case 'hello':
@@ -205,6 +207,7 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       const skip = expiredSent;
       expiredSent = false;
       if (message.type === 'tokens') {
+        // The fields peers accept, and never the refresh token a sign-in may carry.
         const { accessToken, tokenType, expiresAt, obtainedAt, scope } = message.token;
         if (message.signedIn) bump();
         own = { accessToken, tokenType, expiresAt, obtainedAt, scope };
