@@ -3,6 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
+/** Suites that load the machine or measure time on it. */
+const scenarios = [
+  'test/**/*.test.ts',
+  'packages/node/test/{traffic,outage,process-exit}.test.ts',
+  'packages/browser/test/create-tab-coordinator.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // Unit tests run against sources; test/ scenarios load built bundles where they need them.
@@ -14,9 +21,25 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          exclude: scenarios,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Real Chromium, soaks, continuous traffic and timing-sensitive coordination: one file at a
+        // time, after the unit tests, so no suite's load skews another's clocks.
+        extends: true,
+        test: { name: 'scenarios', include: scenarios, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
