@@ -98,7 +98,7 @@ describe('createBrowserSession', () => {
 
   it('rejects signOut() when the server did not confirm, after signing out locally anyway', async () => {
     const session = create({ fetch: async () => new Response('<html>', { status: 500 }), channel: false, tokens: { accessToken: 't', expiresIn: 60 } });
-    await expect(session.signOut()).rejects.toThrow('Sign-out answered HTTP 500');
+    await expect(session.signOut()).rejects.toMatchObject({ code: 'ERR_SIGN_OUT_FAILED', message: 'Sign-out answered HTTP 500' });
     expect(session.getSnapshot().status).toBe('anonymous');
   });
 

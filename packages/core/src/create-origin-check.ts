@@ -38,7 +38,7 @@ function toOrigin(value: string): string {
   } catch {
     // reported below
   }
-  if (origin === 'null') throw new ConfigError('`origins` must be absolute origins like https://api.example.com');
+  if (origin === 'null') throw new ConfigError('`origins` must be absolute http(s) origins');
   return origin;
 }
 

@@ -33,10 +33,10 @@ interface Pending {
  * const token = await session.getAccessToken();
  */
 export function createSession(options: SessionOptions): Session {
-  if (typeof options?.refresh !== 'function') throw new ConfigError('createSession needs a `refresh` function');
+  if (typeof options?.refresh !== 'function') throw new ConfigError('`refresh` is required');
   const { clock = systemClock, random = Math.random, coordinator, lifecycle } = options;
   const policy = resolvePolicy(options.policy);
-  const emitter = createEmitter(options.onListenerError ?? ((error) => console.error('[tokenward] an event listener threw', error)));
+  const emitter = createEmitter(options.onListenerError ?? ((error) => console.error('[tokenward] listener threw', error)));
   let pending: Pending | undefined;
   let state = initialState(lifecycle?.isOnline() ?? true);
   let serial = 0;
@@ -212,7 +212,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, reason: () => un
 function resolvePolicy(overrides: Partial<RefreshPolicy> | undefined): RefreshPolicy {
   const policy = { ...defaultPolicy, ...overrides };
   for (const value of Object.values(policy)) {
-    if (!(value >= 0 && value < Infinity)) throw new ConfigError('Each policy value must be a finite number >= 0');
+    if (!(value >= 0 && value < Infinity)) throw new ConfigError('Policy values must be finite numbers >= 0');
   }
   return policy;
 }

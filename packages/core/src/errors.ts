@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'ERR_INVALID_JWT'
   | 'ERR_ABORTED'
   | 'ERR_CONFIG'
-  | 'ERR_DISPOSED';
+  | 'ERR_DISPOSED'
+  /** The server did not confirm a sign-out (the session is signed out locally all the same). */
+  | 'ERR_SIGN_OUT_FAILED';
 
 const brand = Symbol.for('tokenward.error');
 
