@@ -1,7 +1,5 @@
 // Bugs the reliability suite found, each pinned by the smallest test that shows it, now fixed: the
-// tests stay as regression tests. A bug whose fix is not in yet is declared with `knownBug`
-// (helpers/known-bug.ts): it asserts the correct behaviour and is expected to fail until the fix
-// lands (TOKENWARD_STRICT_BUGS=1 runs it as a plain test, to watch it fail).
+// tests stay as regression tests.
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createSession, RefreshFailedError, type RefreshContext } from '@tokenward/core';

@@ -74,7 +74,6 @@ export async function startAllowedServer(foreignUrl: () => string): Promise<Allo
     issued.push(access);
     return { access, refresh: `${SENTINEL}-refresh-${n}` };
   };
-  const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}): Reply => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const server = await start((request) => {
     const path = request.url.split('?')[0];
     if (request.method === 'POST' && (path === '/auth/refresh' || path === '/token')) {
@@ -89,18 +88,30 @@ export async function startAllowedServer(foreignUrl: () => string): Promise<Allo
       return json(200, { access_token: access, token_type: 'Bearer', expires_in: 60 }, { 'set-cookie': `tw_refresh=${refresh}; HttpOnly; SameSite=Strict; Path=/auth` });
     }
     if (path?.startsWith('/api/')) {
-      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-      if (path === '/api/redirect') return { status: 302, headers: { location: `${foreignUrl()}/landing` } };
-      if (!token || !issued.includes(token)) return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-      if (path === '/api/fresh-401' && !refused.has(token)) {
-        refused.add(token);
-        return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-      }
-      return json(200, { ok: true });
+      return answerApi(path, /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1], { issued, refused, foreignUrl });
     }
     return json(404, { error: 'not_found' });
   });
   return { ...server, next, issued };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string | string[]> = {}): Reply {
+  return { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * `/api/*` of both allowed servers: an issued token is accepted, except on its first use of
+ * `/api/fresh-401`; `/api/redirect` sends the caller to the foreign origin.
+ */
+function answerApi(path: string, token: string | undefined, api: { issued: string[]; refused: Set<string>; foreignUrl: () => string }): Reply {
+  if (path === '/api/redirect') return { status: 302, headers: { location: `${api.foreignUrl()}/landing` } };
+  const refuse = () => json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  if (!token || !api.issued.includes(token)) return refuse();
+  if (path === '/api/fresh-401' && !api.refused.has(token)) {
+    api.refused.add(token);
+    return refuse();
+  }
+  return json(200, { ok: true });
 }
 
 export const startForeignServer = () => start(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'foreign' }));
@@ -120,11 +131,6 @@ export async function startBrowserAllowedServer(staticDir: string, foreignUrl: (
   const next: RefreshAnswer[] = [];
   const refused = new Set<string>();
   const modes = new Map<string, 'bearer' | 'cookie'>();
-  const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}): Reply => ({
-    status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
-    body: JSON.stringify(body),
-  });
   const cookies = (header: string | undefined) => new Map((header ?? '').split(';').map((part) => part.trim().split('=') as [string, string]));
   const session = (mode: 'bearer' | 'cookie', csrf: boolean) => {
     n++;
@@ -175,14 +181,8 @@ export async function startBrowserAllowedServer(staticDir: string, foreignUrl: (
       return { status: 204, headers: { 'set-cookie': ['tw_refresh=; HttpOnly; Path=/auth; Max-Age=0', 'tw_access=; HttpOnly; Path=/api; Max-Age=0', 'tw_csrf=; Path=/; Max-Age=0'] } };
     }
     if (path.startsWith('/api/')) {
-      if (path === '/api/redirect') return { status: 302, headers: { location: `${foreignUrl()}/landing` } };
       const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? jar.get('tw_access');
-      if (!token || !issued.includes(token)) return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-      if (path === '/api/fresh-401' && !refused.has(token)) {
-        refused.add(token);
-        return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
-      }
-      return json(200, { ok: true });
+      return answerApi(path, token, { issued, refused, foreignUrl });
     }
     return json(404, { error: 'not_found' });
   });
