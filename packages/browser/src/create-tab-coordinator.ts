@@ -1,5 +1,5 @@
 import { BroadcastChannel } from 'broadcast-channel';
-import { RefreshFailedError, classifyError, systemClock } from '@tokenward/core';
+import { RefreshFailedError, classifyError, systemClock, toTokenSet } from '@tokenward/core';
 import type { PeerAnnouncement, RefreshContext, TokenResponse, TokenSet } from '@tokenward/core';
 import { electHolder } from './elect-holder.js';
 import { parsePeerMessage, type PeerMessage, type PeerMessageType, type PeerToken } from './parse-peer-message.js';
@@ -107,10 +107,11 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     clock.clearTimeout(beatTimer);
     // After a sign-out or expiry seen meanwhile (`gen` moved), the result is stale: nothing to tell.
     if (claimed === gen) {
-      const expiresAt = response && (response.expiresAt ?? sentAt + (response.expiresIn ?? NaN) * 1000);
-      if (response && expiresAt! > sentAt) {
-        response = { ...response, expiresAt };
-        own = { accessToken: response.accessToken, tokenType: response.tokenType ?? 'Bearer', expiresAt: expiresAt!, obtainedAt: sentAt, scope: response.scope };
+      // The core's own reading of the response, so every tab agrees with the session on its expiry.
+      const token = usable(response, sentAt);
+      if (token) {
+        response = { ...response, expiresAt: token.expiresAt };
+        own = { accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt, obtainedAt: sentAt, scope: token.scope };
         post('tokens', { token: own, signedIn: false });
       } else if (response || (options.classifyError?.(failure) ?? classifyError(failure)) !== 'terminal') {
         post('failed', { retryAfterMs: (failure as RefreshFailedError | undefined)?.retryAfterMs });
@@ -238,4 +239,13 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
 
 function safeReason(reason: string): string {
   return /^[\w.:-]{1,64}$/.test(reason) ? reason : 'refused';
+}
+
+/** `response` as the session will read it, or undefined when the session would refuse it. */
+function usable(response: TokenResponse | undefined, sentAt: number): TokenSet | undefined {
+  try {
+    return response && toTokenSet(response, sentAt, 0);
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ export { createAuthFetch } from './create-auth-fetch.js';
 export type { AuthFetchOptions } from './create-auth-fetch.js';
 export { classifyError } from './classify-error.js';
 export { readJwtTimes } from './read-jwt-times.js';
+export { toTokenSet } from './to-token-set.js';
 export { systemClock } from './system-clock.js';
 export { transition } from './machine/transition.js';
 export { initialState } from './machine/state.js';

@@ -11,6 +11,10 @@ const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
  * Validates a token response and fixes its expiry on the local clock (DESIGN rule 5): `expiresAt`
  * as given, else `expires_in` counted from when the request was sent (`sentAt`, never later than the
  * server meant), else a JWT `exp` corrected by the server's clock (`iat` or the `Date` header).
+ * Throws `ERR_INVALID_TOKEN_RESPONSE` for anything unusable; adapters use it to read responses as the
+ * session will.
+ * @example
+ * const token = toTokenSet({ accessToken, expiresIn: 300 }, sentAt, 1); // token.expiresAt === sentAt + 300_000
  */
 export function toTokenSet(response: TokenResponse, sentAt: number, id: number): TokenSet {
   if (typeof response !== 'object' || response === null) throw invalid('is not an object');
