@@ -5,9 +5,14 @@
 //   request pairs gives the ratio of the median latencies, robust to the odd descheduled request.
 // - 64 in flight: the two cannot share the event loop without sharing their costs, so they run in
 //   alternating rounds (B C, C B, ...), each round's requests per second paired with the next one's.
+//   A round's rate moves by about 10 % on its own here, whatever its length, so the two clients
+//   judged against the 0.97 target (tokenward and the A/A control) get six times as many rounds.
 import { axiosAuthRefresh, bareFetch, kyClient, oauth2Fetch, tokenward } from '../lib/clients.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
 import { compare, formatSpread, interleave, median, summarize } from '../lib/stats.mjs';
+
+/** Clients whose 64-in-flight ratio is judged against a target, and so measured in more rounds. */
+const JUDGED = new Set(['bare fetch (A/A control)', 'tokenward']);
 
 const CANDIDATES = {
   // The control: bare fetch against itself. Its spread is the noise floor of this machine in this run.
@@ -65,6 +70,7 @@ async function round(client, url, inFlight, { durationMs, maxRequests }) {
 export async function run({ smoke, log }) {
   const one = smoke ? { blocks: 2, pairs: 50 } : { blocks: 30, pairs: 200 };
   const many = smoke ? { rounds: 2, durationMs: 2_000, maxRequests: 200 } : { rounds: 16, durationMs: 600, maxRequests: Infinity };
+  const judged = smoke ? many : { ...many, rounds: 96, durationMs: 200 };
   const warmup = smoke ? { durationMs: 2_000, maxRequests: 100 } : { durationMs: 300, maxRequests: Infinity };
   const server = await startServerProcess({ validTokens: ['valid'] });
   const setup = { origin: server.origin, tokenUrl: server.tokenUrl, store: { access: 'valid', refresh: 'rt-0' } };
@@ -84,7 +90,8 @@ export async function run({ smoke, log }) {
     for (const [name, create] of Object.entries(CANDIDATES)) {
       const candidate = create({ ...setup, store: { ...setup.store } });
       for (const client of [baseline, candidate]) await round(client, url, 64, warmup);
-      const pairs = await interleave({ rounds: many.rounds, measure: (which) => round(which === 'baseline' ? baseline : candidate, url, 64, many) });
+      const rounds = JUDGED.has(name) ? judged : many;
+      const pairs = await interleave({ rounds: rounds.rounds, measure: (which) => round(which === 'baseline' ? baseline : candidate, url, 64, rounds) });
       const { paired, candidate: rps, baseline: baselineRps } = compare(pairs, 'rps');
       results[64][name] = { ratio: paired, requestsPerSecond: rps.median, baselineRequestsPerSecond: baselineRps.median };
       report(64, name, results[64][name]);
@@ -96,7 +103,7 @@ export async function run({ smoke, log }) {
   return {
     method: {
       1: `requests alternating between bare fetch and the client, ${one.blocks} blocks of ${one.pairs} pairs; ratio of median latencies per block`,
-      64: `${many.rounds} alternating rounds of ${many.durationMs} ms; ratio of requests per second per pair of rounds`,
+      64: `alternating rounds, ${judged.rounds} of ${judged.durationMs} ms for tokenward and the A/A control (judged against the target), ${many.rounds} of ${many.durationMs} ms for the others; ratio of requests per second per pair of rounds`,
     },
     inFlight: results,
   };
