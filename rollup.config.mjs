@@ -1,5 +1,5 @@
 // One factory builds every package: ESM JavaScript plus bundled .d.ts per entry.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
@@ -20,6 +20,8 @@ function entriesOf(dir) {
 
 function buildPackage(dir) {
   const { input, external } = entriesOf(dir);
+  // Chunk names carry a hash: without a clean start, old chunks pile up in dist and get published.
+  rmSync(`${dir}/dist`, { recursive: true, force: true });
   return [
     {
       input,
