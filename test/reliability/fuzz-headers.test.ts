@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthFetch, createSession, isTokenwardError, type RefreshFailedError } from '@tokenward/core';
 import { createTestClock } from '@tokenward/core/testing';
 import { createRefreshTransport, readTokenResponse } from '@tokenward/browser';
-import { createClientCredentials } from '@tokenward/node';
 import { retryAfterValue, wwwAuthenticateValue } from './helpers/arbitraries.js';
+import { fuzzClientCredentials } from './helpers/fuzz-client.js';
 import { assertConsistent, MAX_RETRY_AFTER_MS } from './helpers/invariants.js';
 import { guardProcess, type ProcessGuard } from './helpers/process-guard.js';
 
@@ -72,19 +72,16 @@ describe('Retry-After', () => {
       fc.asyncProperty(fc.constantFrom(429, 503), retryAfterValue, httpDate, async (status, retryAfter, date) => {
         const clock = createTestClock(START);
         let calls = 0;
-        const tokens = createClientCredentials({
-          tokenEndpoint: 'http://127.0.0.1:9/token',
-          clientId: 'fuzz',
-          clientSecret: 'fuzz-secret',
+        const tokens = fuzzClientCredentials(
           clock,
-          random: () => 0,
-          fetch: async () => {
+          async () => {
             if (calls++ > 0) return Response.json({ access_token: `token-${calls}`, token_type: 'Bearer', expires_in: 3600 });
             const headers: Record<string, string> = { 'retry-after': retryAfter, 'content-type': 'application/json' };
             if (date) headers.date = date;
             return new Response(JSON.stringify({ error: status === 429 ? 'slow_down' : 'temporarily_unavailable' }), { status, headers });
           },
-        });
+          { random: () => 0 },
+        );
         const first = await tokens.getAccessToken().catch((e: unknown) => e);
         expect(isTokenwardError(first) && first.code).toBe('ERR_REFRESH_FAILED');
         const snapshot = tokens.session().getSnapshot();
@@ -152,13 +149,7 @@ describe('WWW-Authenticate', () => {
     await fc.assert(
       fc.asyncProperty(wwwAuthenticateValue, fc.constantFrom(400, 401), async (challenge, status) => {
         const clock = createTestClock(START);
-        const tokens = createClientCredentials({
-          tokenEndpoint: 'http://127.0.0.1:9/token',
-          clientId: 'fuzz',
-          clientSecret: 'fuzz-secret',
-          clock,
-          fetch: async () => new Response(JSON.stringify({ error: 'invalid_client' }), { status, headers: { 'www-authenticate': challenge, 'content-type': 'application/json' } }),
-        });
+        const tokens = fuzzClientCredentials(clock, async () => new Response(JSON.stringify({ error: 'invalid_client' }), { status, headers: { 'www-authenticate': challenge, 'content-type': 'application/json' } }));
         const error = (await tokens.getAccessToken().catch((e: unknown) => e)) as RefreshFailedError;
         expect(isTokenwardError(error) && error.code).toBe('ERR_REFRESH_FAILED');
         expect(['transient', 'terminal']).toContain(error.kind);

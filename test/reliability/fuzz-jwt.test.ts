@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, isTokenwardError, readJwtTimes } from '@tokenward/core';
 import { createTestClock } from '@tokenward/core/testing';
-import { createClientCredentials } from '@tokenward/node';
 import { assertConsistent } from './helpers/invariants.js';
+import { fuzzClientCredentials } from './helpers/fuzz-client.js';
 import { jwt, jwtString } from './helpers/jwt.js';
 import { guardProcess, type ProcessGuard } from './helpers/process-guard.js';
 
@@ -150,13 +150,7 @@ describe('JWT access tokens without expires_in', () => {
     await fc.assert(
       fc.asyncProperty(jwtString(START), async ({ token }) => {
         const clock = createTestClock(START);
-        const tokens = createClientCredentials({
-          tokenEndpoint: 'http://127.0.0.1:9/token',
-          clientId: 'fuzz',
-          clientSecret: 'fuzz-secret',
-          clock,
-          fetch: async () => Response.json({ access_token: token, token_type: 'Bearer' }),
-        });
+        const tokens = fuzzClientCredentials(clock, async () => Response.json({ access_token: token, token_type: 'Bearer' }));
         const outcome = await tokens.getAccessToken().then(
           (value) => ({ value }),
           (error: unknown) => ({ error }),

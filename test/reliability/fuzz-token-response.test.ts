@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, isTokenwardError, type TokenResponse } from '@tokenward/core';
 import { createTestClock } from '@tokenward/core/testing';
 import { createRefreshTransport, readTokenResponse } from '@tokenward/browser';
-import { createClientCredentials } from '@tokenward/node';
 import { MEGABYTE, anything, bodyText, tokenBody, tokenResponse } from './helpers/arbitraries.js';
+import { fuzzClientCredentials } from './helpers/fuzz-client.js';
 import { assertConsistent, MAX_RETRY_AFTER_MS } from './helpers/invariants.js';
 import { guardProcess, type ProcessGuard } from './helpers/process-guard.js';
 
@@ -231,13 +231,7 @@ describe('token responses through the Node token endpoint (client credentials)',
     await fc.assert(
       fc.asyncProperty(statusCode, fc.oneof(tokenBody.map((b) => JSON.stringify(b)), bodyText), async (status, body) => {
         const clock = createTestClock();
-        const tokens = createClientCredentials({
-          tokenEndpoint: 'http://127.0.0.1:9/token',
-          clientId: 'fuzz',
-          clientSecret: 'fuzz-secret',
-          clock,
-          fetch: async () => responseOf(status, body, { 'content-type': 'application/json' }),
-        });
+        const tokens = fuzzClientCredentials(clock, async () => responseOf(status, body, { 'content-type': 'application/json' }));
         const outcome = await tokens.getAccessToken().then(
           (token) => ({ token }),
           (error: unknown) => ({ error }),

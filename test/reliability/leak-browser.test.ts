@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestPage } from '../browser/helpers/build-page.js';
 import { launchChromium } from '../browser/helpers/chromium.js';
-import { SENTINEL, startBrowserAllowedServer, startForeignServer, type AllowedServer, type RecordingServer } from './helpers/sentinel-servers.js';
+import { SENTINEL, leaksIn, startBrowserAllowedServer, startForeignServer, type AllowedServer, type RecordingServer } from './helpers/sentinel-servers.js';
 
 type Mode = 'bearer' | 'cookie';
 
@@ -93,22 +93,11 @@ describe('leak check (Chromium): the sentinel token goes only to the allowed ori
   });
 
   it('the allowed origin saw it only in Authorization, tw_refresh on /auth and tw_access on /api', () => {
-    const leaks: string[] = [];
-    for (const r of allowed.requests) {
-      if (r.url.includes(SENTINEL)) leaks.push(`URL ${r.url}`);
-      if (r.body.includes(SENTINEL)) leaks.push(`body of ${r.method} ${r.url}`);
-      for (const [name, value] of Object.entries(r.headers)) {
-        const text = String(value);
-        if (!text.includes(SENTINEL)) continue;
-        if (name === 'authorization' && /^Bearer SENTINEL-[\w-]+$/.test(text)) continue;
-        if (name === 'cookie') {
-          const scoped = text.split(/;\s*/).filter((pair) => pair.includes(SENTINEL));
-          const ok = scoped.every((pair) => (pair.startsWith('tw_refresh=') && r.url.startsWith('/auth/')) || (pair.startsWith('tw_access=') && r.url.startsWith('/api/')));
-          if (ok) continue;
-        }
-        leaks.push(`header ${name} of ${r.method} ${r.url}: ${text.slice(0, 120)}`);
-      }
-    }
+    const leaks = leaksIn(allowed.requests, (name, text, r) => {
+      if (name === 'authorization') return /^Bearer SENTINEL-[\w-]+$/.test(text);
+      const scoped = text.split(/;\s*/).filter((pair) => pair.includes(SENTINEL));
+      return name === 'cookie' && scoped.every((pair) => (pair.startsWith('tw_refresh=') && r.url.startsWith('/auth/')) || (pair.startsWith('tw_access=') && r.url.startsWith('/api/')));
+    });
     expect(leaks).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthFetch, createSession, isTokenwardError, type Session, type SessionEventName } from '@tokenward/core';
 import { createRefreshTransport, readTokenResponse } from '@tokenward/browser';
 import { createClientCredentials } from '@tokenward/node';
-import { SENTINEL, startAllowedServer, startForeignServer, type AllowedServer, type RecordingServer } from './helpers/sentinel-servers.js';
+import { SENTINEL, leaksIn, startAllowedServer, startForeignServer, type AllowedServer, type RecordingServer } from './helpers/sentinel-servers.js';
 
 const EVENTS: SessionEventName[] = ['signed-in', 'refreshed', 'refresh-failed', 'session-expired', 'signed-out', 'status'];
 
@@ -172,18 +172,11 @@ describe('leak check (Node): the sentinel token goes only to the allowed originâ
   });
 
   it('the allowed origin saw it nowhere else: not in URLs, bodies or other headers; the refresh cookie only on /auth', () => {
-    const leaks: string[] = [];
-    for (const r of allowed.requests) {
-      if (r.url.includes(SENTINEL)) leaks.push(`URL ${r.url}`);
-      if (r.body.includes(SENTINEL)) leaks.push(`body of ${r.method} ${r.url}`);
-      for (const [name, value] of Object.entries(r.headers)) {
-        const text = String(value);
-        if (!text.includes(SENTINEL)) continue;
-        // The scheme is the token_type the server issued (Bearer, DPoP, ...).
-        const allowedHere = (name === 'authorization' && /^[\w.-]+ SENTINEL-[\w-]+$/.test(text)) || (name === 'cookie' && r.url.startsWith('/auth/') && /^tw_refresh=[\w-]+$/.test(text));
-        if (!allowedHere) leaks.push(`header ${name} of ${r.method} ${r.url}`);
-      }
-    }
+    // The scheme is the token_type the server issued (Bearer, DPoP, ...).
+    const leaks = leaksIn(
+      allowed.requests,
+      (name, text, r) => (name === 'authorization' && /^[\w.-]+ SENTINEL-[\w-]+$/.test(text)) || (name === 'cookie' && r.url.startsWith('/auth/') && /^tw_refresh=[\w-]+$/.test(text)),
+    );
     expect(leaks).toEqual([]);
   });
 

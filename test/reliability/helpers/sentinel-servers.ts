@@ -22,6 +22,23 @@ export interface RecordingServer {
   close(): Promise<void>;
 }
 
+/**
+ * Every place in `requests` that holds the sentinel: URLs, bodies, and each header unless
+ * `allowedHeader` says the sentinel belongs there.
+ */
+export function leaksIn(requests: Recorded[], allowedHeader: (name: string, text: string, request: Recorded) => boolean): string[] {
+  const leaks: string[] = [];
+  for (const r of requests) {
+    if (r.url.includes(SENTINEL)) leaks.push(`URL ${r.url}`);
+    if (r.body.includes(SENTINEL)) leaks.push(`body of ${r.method} ${r.url}`);
+    for (const [name, value] of Object.entries(r.headers)) {
+      const text = String(value);
+      if (text.includes(SENTINEL) && !allowedHeader(name, text, r)) leaks.push(`header ${name} of ${r.method} ${r.url}: ${text.slice(0, 120)}`);
+    }
+  }
+  return leaks;
+}
+
 type Reply = { status: number; headers?: Record<string, string | string[]>; body?: string };
 type Handler = (request: Recorded) => Reply;
 
