@@ -22,6 +22,7 @@ export default defineConfig({
   },
   test: {
     testTimeout: 30_000,
+    setupFiles: ['test/setup/fast-check-seed.ts'],
     hookTimeout: 60_000,
     // The JSON report lets CI print one plain closing line (see .ci/run).
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],

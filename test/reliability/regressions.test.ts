@@ -78,7 +78,8 @@ describe('browser: cross-tab generations', () => {
   // sign-in, sign-out and expiry, while parse-peer-message.ts refuses a `gen` that is not a safe
   // integer. One message of generation Number.MAX_SAFE_INTEGER (a buggy or hostile tab) pushed every
   // tab's counter there; the next sign-out went out as 2^53 and every peer dropped it. Fixed in
-  // 6510a7a (the generation saturates).
+  // 6510a7a (the generation saturated); since, the generation is an epoch on the shared clock and a
+  // peer's value counts at most a second ahead of it.
   it('a message of generation MAX_SAFE_INTEGER does not cut the tabs off from each other', async () => {
     const { BroadcastChannel } = await import('broadcast-channel');
     const { createTabCoordinator } = await import('@tokenward/browser');

@@ -52,8 +52,9 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     if (!closed) channel.postMessage({ v: 1, type, from: tab, gen, at: clock.now(), ...extra }).catch(() => {});
   };
   const deliver = (message: PeerAnnouncement) => listeners.forEach((listener) => listener(message));
-  // Saturates: a peer that jumped to the last safe integer must not push the next boundary out of range.
-  const bump = () => void (gen = Math.min(gen + 1, Number.MAX_SAFE_INTEGER));
+  // The generation is an epoch on the clock all tabs of a browser share, not a count: a tab opened
+  // later (which heard none of the history) still announces a newer one than any before it.
+  const bump = () => void (gen = Math.max(gen + 1, clock.now()));
 
   function step(): void {
     const p = pending;
@@ -156,8 +157,11 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     if (fromHolder) holder = undefined;
     claims.clear();
     // Announcements of an older generation predate a sign-out or expiry here: they change nothing.
-    if (m.gen >= gen) {
-      gen = m.gen;
+    // A peer's epoch counts at most GEN_AHEAD_MS past this clock: a hostile or buggy value cannot
+    // make this tab drop later announcements for longer than that.
+    const epoch = Math.min(m.gen, clock.now() + GEN_AHEAD_MS);
+    if (epoch >= gen) {
+      gen = epoch;
       if (m.type === 'tokens') {
         const { token, signedIn } = m;
         if (signedIn || !own || token.expiresAt > own.expiresAt) own = token;
@@ -236,6 +240,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     },
   };
 }
+
+const GEN_AHEAD_MS = 1_000;
 
 function safeReason(reason: string): string {
   return /^[\w.:-]{1,64}$/.test(reason) ? reason : 'refused';

@@ -14,7 +14,7 @@ interface Envelope<T extends string> {
   type: T;
   /** The sending tab. */
   from: string;
-  /** The sender's session generation: it grows at every sign-in, sign-out and expiry. */
+  /** The sender's session epoch (ms on the shared clock, or one past the last it heard): set at every sign-in, sign-out and expiry. */
   gen: number;
   /** When it was sent (epoch ms). */
   at: number;

@@ -165,7 +165,43 @@ describe('createTabCoordinator', () => {
     expect(auth.stats.requests).toBe(1);
   });
 
-  it('keeps working after a peer announced the last safe generation: the counter saturates', async () => {
+  it('delivers the sign-in of a tab opened after many sign-ins and sign-outs to the older tabs', async () => {
+    const auth = createFakeAuth({ ttl: 60 });
+    const channel = freshChannel();
+    const [a, b] = open(2, channel, auth.refresh);
+    await Promise.all([a!.session.getAccessToken(), b!.session.getAccessToken()]);
+    for (let round = 0; round < 3; round++) {
+      a!.session.signIn({ accessToken: `round-${round}`, expiresIn: 60 });
+      await eventually(() => expect(b!.count('signed-in', 'peer')).toBe(round + 1));
+      b!.session.signOut();
+      await eventually(() => expect([a, b].map((tab) => tab!.session.getSnapshot().status)).toEqual(['anonymous', 'anonymous']));
+    }
+    // Opened while every tab is signed out: it has heard none of the history above.
+    const [late] = open(1, channel, auth.refresh);
+    await sleep(FAST.helloMs! + 10);
+    late!.session.signIn({ accessToken: 'late-sign-in', expiresIn: 60 });
+    await eventually(() => expect([a, b].map((tab) => tab!.session.getSnapshot().status)).toEqual(['active', 'active']));
+    expect(await Promise.all([a, b].map((tab) => tab!.session.getAccessToken()))).toEqual(['late-sign-in', 'late-sign-in']);
+    late!.session.signOut();
+    await eventually(() => expect([a, b].map((tab) => tab!.session.getSnapshot().status)).toEqual(['anonymous', 'anonymous']));
+  });
+
+  it('hears a sign-in after a spoofed sign-out of a high generation reached only the other tab', async () => {
+    const auth = createFakeAuth({ ttl: 60 });
+    const channel = freshChannel();
+    const [a, b] = open(2, channel, auth.refresh);
+    await Promise.all([a!.session.getAccessToken(), b!.session.getAccessToken()]);
+    // Posted as if by A, so A itself ignores it (its own id) and only B learns its generation.
+    const spoof = new BroadcastChannel(channel, { type: 'simulate' });
+    await spoof.postMessage({ v: 1, type: 'signed-out', from: a!.coordinator.tab, gen: 900, at: Date.now() });
+    await spoof.close();
+    await sleep(20);
+    a!.session.signIn({ accessToken: 'after-spoof', expiresIn: 60 });
+    await eventually(() => expect(b!.session.getSnapshot().status).toBe('active'));
+    expect(await b!.session.getAccessToken()).toBe('after-spoof');
+  });
+
+  it('keeps working after a peer announced the last safe generation: a peer epoch counts at most a second ahead', async () => {
     const auth = createFakeAuth({ ttl: 60 });
     const channel = freshChannel();
     const [a, b] = open(2, channel, auth.refresh);
