@@ -1,4 +1,4 @@
-import { readJwtTimes, type TokenResponse } from '@tokenward/core';
+import { InvalidTokenResponseError, readJwtTimes, type TokenResponse } from '@tokenward/core';
 import * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import { parseHttpDate, type ClockOffset } from './clock-offset.js';
@@ -39,6 +39,11 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
         [oauth.allowInsecureRequests]: request.allowInsecureRequests,
       });
       const body = await oauth.processClientCredentialsResponse(server, client, response);
+      // A DPoP-bound token needs a proof with every use; sent as a bearer-style scheme it is refused
+      // by the API at best. oauth4webapi lowercases the type.
+      if (body.token_type === 'dpop') {
+        throw new InvalidTokenResponseError('The token endpoint issued a DPoP-bound token (token_type DPoP), and DPoP is not configured');
+      }
       return {
         accessToken: body.access_token,
         tokenType: body.token_type,
