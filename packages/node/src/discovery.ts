@@ -60,10 +60,10 @@ export function createServerResolver(options: DiscoveryOptions): ServerResolver 
 
   return {
     resolve(signal) {
-      if (current === undefined) return wait(start(), signal);
+      if (current === undefined) return abortable(start(), signal);
       if (now() - current.discoveredAt < maxMetadataAgeMs) return Promise.resolve(current.server);
       const kept = current;
-      return wait(
+      return abortable(
         start().catch(() => {
           current = { server: kept.server, discoveredAt: now() - maxMetadataAgeMs + retryDiscoveryMs };
           return kept.server;
@@ -72,7 +72,7 @@ export function createServerResolver(options: DiscoveryOptions): ServerResolver 
       );
     },
     rediscover(stale, signal) {
-      return current !== undefined && current.server !== stale ? Promise.resolve(current.server) : wait(start(), signal);
+      return current !== undefined && current.server !== stale ? Promise.resolve(current.server) : abortable(start(), signal);
     },
   };
 }
@@ -109,8 +109,8 @@ async function discover(issuer: URL, options: DiscoveryOptions): Promise<oauth.A
   }
 }
 
-/** `promise`, unless `signal` aborts first; only this waiter stops, the shared work goes on. */
-function wait<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/** Lets one waiter stop waiting without cancelling the shared work. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
