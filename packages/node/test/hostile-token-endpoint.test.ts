@@ -4,27 +4,11 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { RefreshFailedError, isTokenwardError } from '@tokenward/core';
 import { createTestClock } from '@tokenward/core/testing';
-import { createClientCredentials, type ClientCredentials, type ClientCredentialsOptions } from '@tokenward/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientIds, clientSecret, createAuthServer, type AuthServer } from './helpers/create-auth-server.js';
+import { describe, expect, it } from 'vitest';
+import { useClientCredentials } from './helpers/use-client-credentials.js';
 
-let server: AuthServer;
-const sources: ClientCredentials[] = [];
-
-beforeAll(async () => {
-  server = await createAuthServer({ accessTokenTTL: 60 });
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
-afterEach(() => {
-  for (const source of sources.splice(0)) source.dispose();
-});
-
-function source(options: Partial<ClientCredentialsOptions> = {}): ClientCredentials {
-  const created = createClientCredentials({ issuer: server.issuer, clientId: clientIds.basic, clientSecret, ...options });
-  sources.push(created);
-  return created;
-}
+const fixture = useClientCredentials({ accessTokenTTL: 60 });
+const { source } = fixture;
 
 const failure = (promise: Promise<unknown>) =>
   promise.then(
@@ -61,7 +45,7 @@ function endlessBody(limit: number): { stream: Readable; pulled: () => number; e
 describe('a hostile token endpoint', () => {
   it('stops reading a token response past 64 KiB: a transient typed error, and the endless body is never read to its end', async () => {
     const body = endlessBody(100 * MB);
-    server.fault = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: body.stream });
+    fixture.server.fault = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: body.stream });
     // A clock whose timers never fire: no retry after the transient failure while the test looks on.
     const tokens = source({ clock: createTestClock() });
     const error = await failure(tokens.getAccessToken());
@@ -72,18 +56,18 @@ describe('a hostile token endpoint', () => {
     await expect.poll(() => body.stream.destroyed).toBe(true);
     expect(body.ended()).toBe(false);
     expect(body.pulled()).toBeLessThan(16 * MB);
-    expect(server.counts.tokenRequests).toBe(1);
+    expect(fixture.server.counts.tokenRequests).toBe(1);
   }, 30_000);
 
   it('reads a token response of just under 64 KiB', async () => {
     const accessToken = 'a'.repeat(64 * 1024 - 100);
-    server.fault = () => ({ status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: 60 } });
+    fixture.server.fault = () => ({ status: 200, body: { access_token: accessToken, token_type: 'Bearer', expires_in: 60 } });
     expect(await source().getAccessToken()).toBe(accessToken);
   });
 
   it('keeps error_description out of the error message and its inspection, and keeps the OAuth error code', async () => {
     const echoed = 'client_secret=hunter2-echoed-back';
-    server.fault = ({ number }) =>
+    fixture.server.fault = ({ number }) =>
       number === 1
         ? { status: 400, body: { error: 'invalid_request', error_description: echoed } }
         : { status: 401, headers: { 'www-authenticate': `Basic realm="as", error="invalid_client", error_description="${echoed}"` }, body: { error: 'invalid_client', error_description: echoed } };
@@ -97,7 +81,7 @@ describe('a hostile token endpoint', () => {
   });
 
   it('refuses token_type DPoP while DPoP is not configured: a terminal ERR_INVALID_TOKEN_RESPONSE after one call, never sent as a scheme', async () => {
-    server.fault = () => ({ status: 200, body: { access_token: 'dpop-bound-token', token_type: 'DPoP', expires_in: 60 } });
+    fixture.server.fault = () => ({ status: 200, body: { access_token: 'dpop-bound-token', token_type: 'DPoP', expires_in: 60 } });
     const tokens = source();
     const error = await failure(tokens.getAccessToken());
     expect(error).toMatchObject({ code: 'ERR_REFRESH_FAILED', kind: 'terminal' });
@@ -107,6 +91,6 @@ describe('a hostile token endpoint', () => {
     // Terminal: the next caller gets the same refusal without another call.
     expect(await failure(tokens.getAccessToken())).toBe(error);
     expect(await failure(tokens.session().getTokenSet())).toBe(error);
-    expect(server.counts.tokenRequests).toBe(1);
+    expect(fixture.server.counts.tokenRequests).toBe(1);
   });
 });

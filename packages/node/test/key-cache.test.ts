@@ -4,35 +4,15 @@
 import type { Session } from '@tokenward/core';
 import { createTestClock, type TestClock } from '@tokenward/core/testing';
 import { createClientCredentials, type ClientCredentials, type ClientCredentialsOptions, type TokenKey } from '@tokenward/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientIds, clientSecret, createAuthServer, resourceServers, type AuthServer } from './helpers/create-auth-server.js';
+import { describe, expect, it } from 'vitest';
+import { clientIds, clientSecret, resourceServers } from './helpers/create-auth-server.js';
+import { useClientCredentials } from './helpers/use-client-credentials.js';
 
 const TTL_S = 60;
-let server: AuthServer;
-const sources: ClientCredentials[] = [];
+const fixture = useClientCredentials({ accessTokenTTL: TTL_S });
 
-beforeAll(async () => {
-  server = await createAuthServer({ accessTokenTTL: TTL_S });
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
-afterEach(() => {
-  for (const source of sources.splice(0)) source.dispose();
-});
-
-/** Refresh-ahead 30 s before expiry of the 60 s tokens, no jitter: the schedule is exact. */
 function source(clock: TestClock, options: Partial<ClientCredentialsOptions> = {}): ClientCredentials {
-  const created = createClientCredentials({
-    issuer: server.issuer,
-    clientId: clientIds.basic,
-    clientSecret,
-    audienceParameter: 'resource',
-    clock,
-    random: () => 0,
-    ...options,
-  });
-  sources.push(created);
-  return created;
+  return fixture.source({ audienceParameter: 'resource', clock, random: () => 0, ...options });
 }
 
 /** 9 distinct keys the provider grants. */
@@ -62,7 +42,7 @@ describe('the session cache', () => {
     await a.getAccessToken(); // b is now the least recently used
     const third = tokens.session(keys[2]);
     await third.getAccessToken();
-    expect(server.counts.grants).toBe(3);
+    expect(fixture.server.counts.grants).toBe(3);
 
     await expect(b.getAccessToken()).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     expect(tokens.session(keys[0])).toBe(a);
@@ -71,12 +51,12 @@ describe('the session cache', () => {
     const again = tokens.session(keys[1]);
     expect(again).not.toBe(b);
     await again.getAccessToken();
-    expect(server.counts.grants).toBe(4);
+    expect(fixture.server.counts.grants).toBe(4);
     await expect(a.getAccessToken()).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
 
     // Only the two live sessions refresh ahead: one grant each at 30 s.
     await pass(clock, 35_000, [third, again]);
-    expect(server.counts.grants).toBe(6);
+    expect(fixture.server.counts.grants).toBe(6);
   });
 
   it('forgets a session its user disposed: the key gets a new, working session', async () => {
@@ -89,12 +69,12 @@ describe('the session cache', () => {
     expect(second).not.toBe(first);
     expect(await tokens.getAccessToken(keys[0])).toMatch(/^ey/);
     expect(tokens.session({ ...keys[0], scope: 'read' })).toBe(second);
-    expect(server.counts.grants).toBe(2);
+    expect(fixture.server.counts.grants).toBe(2);
   });
 
   it('refuses a maxKeys that is not a positive integer with ERR_CONFIG', () => {
     for (const maxKeys of [0, -1, 1.5, Number.NaN]) {
-      expect(() => createClientCredentials({ issuer: server.issuer, clientId: clientIds.basic, clientSecret, maxKeys })).toThrow(
+      expect(() => createClientCredentials({ issuer: fixture.server.issuer, clientId: clientIds.basic, clientSecret, maxKeys })).toThrow(
         expect.objectContaining({ code: 'ERR_CONFIG' }),
       );
     }
@@ -107,12 +87,12 @@ describe('refresh-ahead for idle keys', () => {
     const tokens = source(clock);
     const sessions = keys.map((key) => tokens.session(key));
     await Promise.all(sessions.map((session) => session.getAccessToken()));
-    expect(server.counts.grants).toBe(9);
+    expect(fixture.server.counts.grants).toBe(9);
     await pass(clock, 10 * MINUTE, sessions);
     // Refreshed at 30 s (idle 30 s) and at 60 s (idle one lifetime); the next would come after 90 s idle.
-    expect(server.counts.grants).toBe(27);
+    expect(fixture.server.counts.grants).toBe(27);
     await pass(clock, 10 * MINUTE, sessions);
-    expect(server.counts.grants).toBe(27);
+    expect(fixture.server.counts.grants).toBe(27);
     for (const session of sessions) expect(session.getSnapshot()).toMatchObject({ status: 'active' });
   }, 60_000);
 
@@ -122,11 +102,11 @@ describe('refresh-ahead for idle keys', () => {
     const session = tokens.session(keys[0]);
     await session.getAccessToken();
     await pass(clock, 10 * MINUTE, [session]);
-    expect(server.counts.grants).toBe(3);
+    expect(fixture.server.counts.grants).toBe(3);
 
     // The token expired long ago: this caller waits for one grant, on demand.
     const token = await tokens.getAccessToken(keys[0]);
-    expect(server.counts.grants).toBe(4);
+    expect(fixture.server.counts.grants).toBe(4);
     expect(session.getSnapshot().expiresAt).toBe(clock.now() + TTL_S * 1_000);
 
     // In use every 20 s for 5 minutes: refreshed ahead every 30 s, and no caller waits for one.
@@ -136,11 +116,11 @@ describe('refresh-ahead for idle keys', () => {
       served.push(await session.getAccessToken());
       expect(session.getSnapshot().status).toBe('active');
     }
-    expect(server.counts.grants).toBe(4 + 10);
+    expect(fixture.server.counts.grants).toBe(4 + 10);
     expect(new Set(served).size).toBe(11);
     // Then idle again: two more refreshes within one lifetime of the last demand, then none.
     await pass(clock, 10 * MINUTE, [session]);
-    expect(server.counts.grants).toBe(4 + 10 + 2);
+    expect(fixture.server.counts.grants).toBe(4 + 10 + 2);
   }, 60_000);
 
   it('stops retrying in the background for an idle key whose endpoint fails, and the next demand retries', async () => {
@@ -150,15 +130,15 @@ describe('refresh-ahead for idle keys', () => {
     const tokens = source(clock, { random: () => 0.999, policy: { backoffMs: 20_000, maxBackoffMs: 20_000 } });
     const session = tokens.session(keys[0]);
     await session.getAccessToken();
-    server.fault = () => ({ status: 503, body: 'down' });
+    fixture.server.fault = () => ({ status: 503, body: 'down' });
     await pass(clock, 10 * MINUTE, [session]);
-    expect(server.counts.tokenRequests).toBe(1 + 2);
+    expect(fixture.server.counts.tokenRequests).toBe(1 + 2);
     expect(session.getSnapshot().status).toBe('backoff');
     await pass(clock, 10 * MINUTE, [session]);
-    expect(server.counts.tokenRequests).toBe(1 + 2);
+    expect(fixture.server.counts.tokenRequests).toBe(1 + 2);
 
-    server.fault = undefined;
+    fixture.server.fault = undefined;
     expect(await session.getAccessToken()).toMatch(/^ey/);
-    expect(server.counts.grants).toBe(2);
+    expect(fixture.server.counts.grants).toBe(2);
   }, 60_000);
 });

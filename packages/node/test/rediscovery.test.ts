@@ -3,34 +3,15 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestClock, type TestClock } from '@tokenward/core/testing';
-import { createClientCredentials, type ClientCredentials, type ClientCredentialsOptions } from '@tokenward/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clientIds, clientSecret, createAuthServer, resourceServers, type AuthServer } from './helpers/create-auth-server.js';
+import type { ClientCredentials, ClientCredentialsOptions } from '@tokenward/node';
+import { describe, expect, it } from 'vitest';
+import { resourceServers } from './helpers/create-auth-server.js';
+import { useClientCredentials } from './helpers/use-client-credentials.js';
 
-let server: AuthServer;
-const sources: ClientCredentials[] = [];
-
-beforeAll(async () => {
-  server = await createAuthServer({ accessTokenTTL: 60 });
-});
-afterAll(() => server.close());
-beforeEach(() => server.reset());
-afterEach(() => {
-  for (const source of sources.splice(0)) source.dispose();
-});
+const fixture = useClientCredentials({ accessTokenTTL: 60 });
 
 function source(clock: TestClock, options: Partial<ClientCredentialsOptions> = {}): ClientCredentials {
-  const created = createClientCredentials({
-    issuer: server.issuer,
-    clientId: clientIds.basic,
-    clientSecret,
-    audienceParameter: 'resource',
-    clock,
-    random: () => 0,
-    ...options,
-  });
-  sources.push(created);
-  return created;
+  return fixture.source({ audienceParameter: 'resource', clock, random: () => 0, ...options });
 }
 
 /** A URL on 127.0.0.1 where nothing listens (any more). */
@@ -51,32 +32,32 @@ describe('issuer re-discovery', () => {
     const clock = createTestClock();
     const tokens = source(clock);
     await tokens.getAccessToken(one);
-    expect(server.counts).toMatchObject({ discovery: 1, grants: 1 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 1, grants: 1 });
 
-    server.tokenEndpointAt = `${server.issuer}/v2/token`;
-    server.movedStatus = status;
+    fixture.server.tokenEndpointAt = `${fixture.server.issuer}/v2/token`;
+    fixture.server.movedStatus = status;
     expect(await tokens.getAccessToken(two)).toMatch(/^ey/);
     // The 404 at the old path never reached the token endpoint: it is not counted.
-    expect(server.counts).toMatchObject({ discovery: 2, grants: 2, tokenRequests: 2 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 2, grants: 2, tokenRequests: 2 });
     // Every key uses the new endpoint from now on: one request each, no more discovery.
     expect(await tokens.getAccessToken(three)).toMatch(/^ey/);
-    expect(server.counts).toMatchObject({ discovery: 2, grants: 3, tokenRequests: 3 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 2, grants: 3, tokenRequests: 3 });
   });
 
   it('after a network error reaching the token endpoint, discovers again (once per failed attempt) and recovers', async () => {
     const clock = createTestClock();
-    server.tokenEndpointAt = await deadUrl();
+    fixture.server.tokenEndpointAt = await deadUrl();
     const tokens = source(clock);
     const error = await tokens.getAccessToken(one).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_REFRESH_FAILED', kind: 'transient' });
     // Discovered, refused, discovered again (still the dead endpoint): no retry of the request.
-    expect(server.counts).toMatchObject({ discovery: 2, tokenRequests: 0 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 2, tokenRequests: 0 });
 
-    server.tokenEndpointAt = server.tokenEndpoint;
+    fixture.server.tokenEndpointAt = fixture.server.tokenEndpoint;
     await clock.advance(1_000); // past the backoff: the retry meets the dead endpoint, re-discovers, and succeeds
     await expect.poll(() => tokens.session(one).getSnapshot().status, { interval: 2 }).toBe('active');
     expect(await tokens.getAccessToken(one)).toMatch(/^ey/);
-    expect(server.counts).toMatchObject({ discovery: 3, tokenRequests: 1, grants: 1 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 3, tokenRequests: 1, grants: 1 });
   });
 
   it('does not discover again for a failure that says nothing about the endpoint (invalid_scope, 503)', async () => {
@@ -84,9 +65,9 @@ describe('issuer re-discovery', () => {
     const tokens = source(clock);
     await tokens.getAccessToken(one).catch(() => undefined);
     await expect(tokens.getAccessToken({ ...two, scope: 'admin' })).rejects.toMatchObject({ oauthError: 'invalid_scope' });
-    server.fault = () => ({ status: 503, body: 'down' });
+    fixture.server.fault = () => ({ status: 503, body: 'down' });
     await expect(tokens.getAccessToken(three)).rejects.toMatchObject({ status: 503 });
-    expect(server.counts.discovery).toBe(1);
+    expect(fixture.server.counts.discovery).toBe(1);
   });
 
   it('discovers again at most daily, by the injected clock', async () => {
@@ -95,12 +76,12 @@ describe('issuer re-discovery', () => {
     await tokens.getAccessToken(one);
     clock.jump(23 * HOUR);
     await tokens.getAccessToken(one); // expired: refreshed with the 23-hour-old metadata
-    expect(server.counts).toMatchObject({ discovery: 1, grants: 2 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 1, grants: 2 });
     clock.jump(HOUR);
     await tokens.getAccessToken(one);
-    expect(server.counts).toMatchObject({ discovery: 2, grants: 3 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 2, grants: 3 });
     await tokens.getAccessToken(two);
-    expect(server.counts).toMatchObject({ discovery: 2, grants: 4 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 2, grants: 4 });
   });
 
   it('keeps the metadata it has while the daily discovery fails, and tries again a minute later', async () => {
@@ -108,13 +89,13 @@ describe('issuer re-discovery', () => {
     const tokens = source(clock);
     await tokens.getAccessToken(one);
     clock.jump(25 * HOUR);
-    server.discoveryStatus = 503;
+    fixture.server.discoveryStatus = 503;
     expect(await tokens.getAccessToken(two)).toMatch(/^ey/);
     expect(await tokens.getAccessToken(three)).toMatch(/^ey/);
-    expect(server.counts).toMatchObject({ discovery: 2, grants: 3 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 2, grants: 3 });
     clock.jump(60_000);
-    server.discoveryStatus = undefined;
+    fixture.server.discoveryStatus = undefined;
     expect(await tokens.getAccessToken({ ...one, scope: 'write' })).toMatch(/^ey/);
-    expect(server.counts).toMatchObject({ discovery: 3, grants: 4 });
+    expect(fixture.server.counts).toMatchObject({ discovery: 3, grants: 4 });
   });
 });
