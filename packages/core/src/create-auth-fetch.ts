@@ -23,23 +23,26 @@ export interface AuthFetchOptions {
  * const response = await authFetch('https://api.example.com/me');
  */
 export function createAuthFetch(session: Session, options: AuthFetchOptions = {}): typeof fetch {
-  const isAllowed = createOriginCheck(options.origins);
+  const targetOf = createOriginCheck(options.origins);
   const { retryUnauthorized = true, headers: headersFor = bearer, credentials } = options;
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const baseFetch = options.fetch ?? globalThis.fetch;
-    const request = typeof input === 'object' && typeof (input as Request).url === 'string' ? (input as Request) : undefined;
-    if (!isAllowed(request ? request.url : String(input))) return baseFetch(input, init);
+    // Decided on what fetch will request: a Request's own URL, or the string fetch would make of
+    // anything else (a URL, or an object whose `url` says one thing and whose string another).
+    const request = typeof input === 'string' ? undefined : asRequest(input);
+    const target = request ? (targetOf(request.url) === undefined ? undefined : request) : targetOf(String(input));
+    if (target === undefined) return baseFetch(input, init);
 
     const signal = init?.signal ?? request?.signal ?? undefined;
     const method = init?.method ?? request?.method ?? 'GET';
     // A Request's body is consumed by sending it: keep a copy for the one retry.
-    const spare = retryUnauthorized && request?.body ? request.clone() : input;
+    const spare = retryUnauthorized && request?.body ? request.clone() : target;
     const send = (target: RequestInfo | URL, token: TokenSet) =>
       baseFetch(target, withAuth(init, request, headersFor(token, method), credentials));
 
     const token = await session.getTokenSet({ signal });
-    const response = await send(input, token);
+    const response = await send(target, token);
     if (response.status !== 401 || !retryUnauthorized) return response;
 
     // Forces a refresh only if `token` is still current: a late 401 for a replaced token just retries.
@@ -55,6 +58,12 @@ export function createAuthFetch(session: Session, options: AuthFetchOptions = {}
     response.body?.cancel().catch(() => {});
     return send(spare, fresh);
   };
+}
+
+/** `input` as the Request fetch will send, if it is one: this realm's, or another's (an iframe's) copied. */
+function asRequest(input: RequestInfo | URL): Request | undefined {
+  if (input instanceof Request) return input;
+  return Object.prototype.toString.call(input) === '[object Request]' ? new Request(input as unknown as Request) : undefined;
 }
 
 function bearer(token: TokenSet): Record<string, string> {

@@ -3,6 +3,10 @@ import { readJwtTimes } from './read-jwt-times.js';
 import type { TokenResponse, TokenSet } from './types.js';
 
 const MAX_TOKEN_LENGTH = 64 * 1024;
+/** What can stand in an `Authorization` header unquoted: printable ASCII, no spaces (a CR, LF or NUL would split or break it). */
+const ACCESS_TOKEN = /^[\x21-\x7e]+$/;
+/** An auth scheme: an RFC 9110 token, the word before the credentials. */
+const TOKEN_TYPE = /^[\w!#$%&'*+.^`|~-]{1,63}$/;
 /** Lifetimes outside these are nonsense: one under a second would drive a refresh loop, one over a year pins a token. */
 const MIN_LIFETIME_MS = 1000;
 const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
@@ -19,13 +23,14 @@ const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 export function toTokenSet(response: TokenResponse, sentAt: number, id: number): TokenSet {
   if (typeof response !== 'object' || response === null) throw invalid('is not an object');
   const { accessToken, refreshToken, scope, tokenType } = response;
-  if (!isTokenString(accessToken) || !isTokenString(refreshToken)) throw invalid('has a malformed token');
+  if (!isTokenString(accessToken) || !isTokenString(refreshToken) || (accessToken !== undefined && !ACCESS_TOKEN.test(accessToken))) throw invalid('has a malformed token');
+  if (tokenType != null && !(typeof tokenType === 'string' && TOKEN_TYPE.test(tokenType))) throw invalid('has a malformed token type');
   const expiresAt = expiryOf(response, sentAt) ?? NaN;
   if (!(expiresAt - sentAt >= MIN_LIFETIME_MS && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has no usable expiry');
   return {
     id,
     accessToken,
-    tokenType: typeof tokenType === 'string' && tokenType.length < 64 ? tokenType : 'Bearer',
+    tokenType: tokenType ?? 'Bearer',
     expiresAt,
     obtainedAt: sentAt,
     refreshToken,

@@ -58,6 +58,33 @@ describe('createSession', () => {
     expect(await session.getAccessToken()).toBe('token-1');
   });
 
+  it.each([
+    [{ backoffMs: 0, maxBackoffMs: 0 }, 0],
+    [{ backoffMs: 0, maxBackoffMs: 0 }, 0.999],
+    [{ backoffMs: 1, maxBackoffMs: 1 }, 0],
+    [{ backoffMs: 0 }, 0],
+    [{ backoffMs: 0, maxBackoffMs: 60_000 }, 0],
+  ])('makes at most a few refresh calls a second against a failing endpoint with policy %j and jitter draws of %d', async (backoff, draw) => {
+    const clock = createTestClock();
+    let calls = 0;
+    const session = createSession({
+      clock,
+      policy: { ...policy, ...backoff },
+      random: () => draw,
+      refresh: async () => {
+        calls++;
+        throw new RefreshFailedError('down', { status: 503 });
+      },
+    });
+    await session.getAccessToken().catch(() => {});
+    await clock.advance(10_000);
+    // 50 ms floor, doubling to a ceiling of at least 1 s, never under a quarter of it: the worst draw
+    // gives 44 calls in 10 s (the first and 43 retries, settling at 4 a second).
+    expect(calls).toBeLessThanOrEqual(44);
+    expect(calls).toBeGreaterThan(1);
+    session.dispose();
+  });
+
   it('keeps the old token on a transient failure and backs off with jitter, honouring Retry-After', async () => {
     const { session, calls, clock, events } = setup((n) => {
       if (n === 1) throw new RefreshFailedError('busy', { status: 503, retryAfterMs: 7_000 });
