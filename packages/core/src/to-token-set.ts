@@ -12,7 +12,7 @@ const MIN_LIFETIME_MS = 1000;
 const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 /**
- * Validates a token response and fixes its expiry on the local clock (DESIGN rule 5): `expiresAt`
+ * Validates a token response and fixes its expiry on the local clock (docs/architecture.md, rule 5): `expiresAt`
  * as given, else `expires_in` counted from when the request was sent (`sentAt`, never later than the
  * server meant), else a JWT `exp` corrected by the server's clock (`iat` or the `Date` header).
  * Throws `ERR_INVALID_TOKEN_RESPONSE` for anything unusable; adapters use it to read responses as the
