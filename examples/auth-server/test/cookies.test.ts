@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthServer } from '../src/index.js';
-import { parseSetCookie, type SetCookie } from './helpers/cookie-jar.js';
+import { parseSetCookie, type SetCookie } from '../../../packages/server/test/helpers/cookie-jar.js';
 import { body, start } from './helpers/client.js';
 
 function byName(response: Response): Map<string, SetCookie> {
