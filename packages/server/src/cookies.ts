@@ -45,9 +45,13 @@ export function isSecure(request: Request, secure: 'auto' | boolean): boolean {
   return secure === 'auto' ? !LOOPBACK.test(new URL(request.url).hostname) : secure;
 }
 
-/** One cookie from the Cookie header. With duplicates the first wins: browsers send the most specific path first. */
-export function readCookie(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+/**
+ * One cookie from a request or a Cookie header value. With duplicates the first wins: browsers
+ * send the most specific path first.
+ */
+export function readCookie(from: Request | string | undefined, name: string): string | undefined {
+  const header = typeof from === 'object' ? from.headers.get('cookie') : from;
+  for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
       const value = part.slice(eq + 1).trim();

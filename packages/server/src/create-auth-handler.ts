@@ -63,10 +63,11 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     inflight: new Map(),
   };
   const jwksRoute: RouteHandler = async () => Response.json(await ctx.keys.jwks(), { headers: { 'cache-control': 'no-cache' } });
+  const base = resolved.basePath === '/' ? '' : resolved.basePath;
   const routes = new Map<string, { method: string; handler: RouteHandler }>([
-    [`${resolved.basePath}/login`, { method: 'POST', handler: loginRoute }],
-    [`${resolved.basePath}/refresh`, { method: 'POST', handler: refreshRoute }],
-    [`${resolved.basePath}/logout`, { method: 'POST', handler: logoutRoute }],
+    [`${base}/login`, { method: 'POST', handler: loginRoute }],
+    [`${base}/refresh`, { method: 'POST', handler: refreshRoute }],
+    [`${base}/logout`, { method: 'POST', handler: logoutRoute }],
     [resolved.jwksPath, { method: 'GET', handler: jwksRoute }],
   ]);
   let nextPruneAt = clock() + PRUNE_EVERY_MS;

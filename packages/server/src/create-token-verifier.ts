@@ -8,10 +8,16 @@ export interface AccessClaims extends JWTPayload {
   exp: number;
 }
 
-/** A check on verified claims: undefined passes, else the 403 to answer (see `requireRoles`, `requireScopes`). */
-export type Requirement = (claims: AccessClaims) => Response | undefined;
+/** A check on verified claims: undefined passes, else why not (see `requireRoles`, `requireScopes`): a 403. */
+export type Requirement = (claims: AccessClaims) => { error: string; challenge: string } | undefined;
 
-export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; response: Response };
+/** A refusal carries its parts too, for frameworks that answer without a Web Response (Express). */
+export type VerifyResult =
+  | { ok: true; claims: AccessClaims }
+  | { ok: false; status: 401 | 403; error: string; challenge: string; response: Response };
+
+/** A Web Request, or anything with Node-style headers (node:http, Express, Fastify). */
+export type RequestLike = Request | { headers: Record<string, string | string[] | undefined> };
 
 export interface TokenVerifierOptions {
   /** The issuer's keys: a set, or a function returning the current set (e.g. `() => auth.jwks()`). */
@@ -31,7 +37,7 @@ export interface TokenVerifierOptions {
 }
 
 /** `TokenVerifier(request, ...requirements)`: the claims, or the 401/403 answer to send as is. */
-export type TokenVerifier = (request: Request, ...requirements: Requirement[]) => Promise<VerifyResult>;
+export type TokenVerifier = (request: RequestLike, ...requirements: Requirement[]) => Promise<VerifyResult>;
 
 const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
 
@@ -54,7 +60,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   return async (request, ...requirements) => {
     const token = tokenOf(request, cookie);
-    if (!token) return { ok: false, response: unauthorized('Bearer', 'invalid_token') };
+    if (!token) return refusal(401, 'Bearer', 'invalid_token');
     let claims: AccessClaims;
     try {
       const { payload } = await jwtVerify(token, await keys(), {
@@ -69,11 +75,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       claims = payload as AccessClaims;
     } catch {
       // Which check failed is the server's business; the client only needs "get a new token".
-      return { ok: false, response: unauthorized('Bearer error="invalid_token"', 'invalid_token') };
+      return refusal(401, 'Bearer error="invalid_token"', 'invalid_token');
     }
     for (const requirement of requirements) {
       const refused = requirement(claims);
-      if (refused) return { ok: false, response: refused };
+      if (refused) return refusal(403, refused.challenge, refused.error);
     }
     return { ok: true, claims };
   };
@@ -98,14 +104,26 @@ function keySource(jwks: TokenVerifierOptions['jwks'], jwksUrl: TokenVerifierOpt
   };
 }
 
-function tokenOf(request: Request, cookie: string | false | undefined): string | undefined {
-  const authorization = request.headers.get('authorization');
-  if (authorization) return BEARER.exec(authorization)?.[1];
-  if (cookie === false) return undefined;
-  if (cookie !== undefined) return readCookie(request, cookie);
-  return readCookie(request, `__Secure-${COOKIE_NAMES.access}`) ?? readCookie(request, COOKIE_NAMES.access);
+function header(request: RequestLike, name: string): string | undefined {
+  if (request.headers instanceof Headers) return request.headers.get(name) ?? undefined;
+  const value = (request.headers as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(value) ? value.join('; ') : value;
 }
 
-function unauthorized(challenge: string, code: string): Response {
-  return Response.json({ error: code }, { status: 401, headers: { 'www-authenticate': challenge, 'cache-control': 'no-store' } });
+function tokenOf(request: RequestLike, cookie: string | false | undefined): string | undefined {
+  const authorization = header(request, 'authorization');
+  if (authorization) return BEARER.exec(authorization)?.[1];
+  if (cookie === false) return undefined;
+  const cookies = header(request, 'cookie');
+  const names = cookie !== undefined ? [cookie] : [`__Secure-${COOKIE_NAMES.access}`, COOKIE_NAMES.access];
+  for (const name of names) {
+    const value = readCookie(cookies, name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function refusal(status: 401 | 403, challenge: string, error: string): VerifyResult {
+  const response = Response.json({ error }, { status, headers: { 'www-authenticate': challenge, 'cache-control': 'no-store' } });
+  return { ok: false, status, error, challenge, response };
 }

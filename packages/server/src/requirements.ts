@@ -1,8 +1,7 @@
 import type { AccessClaims, Requirement } from './create-token-verifier.js';
 
-function forbidden(code: string, scope?: string): Response {
-  const challenge = `Bearer error="insufficient_scope"${scope ? `, scope="${scope}"` : ''}`;
-  return Response.json({ error: code }, { status: 403, headers: { 'www-authenticate': challenge, 'cache-control': 'no-store' } });
+function forbidden(error: string, scope?: string): { error: string; challenge: string } {
+  return { error, challenge: `Bearer error="insufficient_scope"${scope ? `, scope="${scope}"` : ''}` };
 }
 
 /** The token's roles: a `roles` array, plus a single `role` string. */
