@@ -3,8 +3,8 @@ import { resolveOptions, type AuthHandlerOptions } from './auth-handler-options.
 import { createFamilies } from './create-families.js';
 import { createKeyRing } from './create-key-ring.js';
 import { createMemoryStore } from './create-memory-store.js';
+import { cookieSet, isSecure } from './cookies.js';
 import { createRateLimiter } from './create-rate-limiter.js';
-import { createSealer } from './create-sealer.js';
 import type { HandlerContext, RouteHandler } from './handler-context.js';
 import { error } from './responses.js';
 import { loginRoute } from './routes/login-route.js';
@@ -58,7 +58,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     options: resolved,
     keys: createKeyRing({ ...resolved }),
     store,
-    families: createFamilies({ store, sealer: createSealer(resolved.secret), policy, clock }),
+    families: createFamilies({ store, policy, clock }),
     limiters: { login: limiter(resolved.rateLimit.login), refresh: limiter(resolved.rateLimit.refresh), family: limiter(resolved.rateLimit.family) },
     inflight: new Map(),
   };
@@ -70,6 +70,8 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     [`${base}/logout`, { method: 'POST', handler: logoutRoute }],
     [resolved.jwksPath, { method: 'GET', handler: jwksRoute }],
   ]);
+  const paths = { refresh: resolved.basePath, access: resolved.accessCookiePath };
+  const cookieSets = { secure: cookieSet(paths, true), plain: cookieSet(paths, false) };
   let nextPruneAt = clock() + PRUNE_EVERY_MS;
 
   function prune(now: number): void {
@@ -80,7 +82,8 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
 
   return {
     async handle(request, context = {}) {
-      const route = routes.get(new URL(request.url).pathname);
+      const url = new URL(request.url);
+      const route = routes.get(url.pathname);
       if (!route) return undefined;
       prune(clock());
       let response: Response;
@@ -90,7 +93,8 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
           response = error(405, 'method_not_allowed', { allow: route.method });
         } else {
           const address = resolved.clientAddress?.(request) ?? context.clientAddress ?? 'unknown';
-          response = await route.handler(ctx, request, address);
+          const secure = isSecure(url, resolved.secure);
+          response = await route.handler(ctx, request, { path: url.pathname, address, secure, cookies: secure ? cookieSets.secure : cookieSets.plain });
         }
       } catch (cause) {
         // Only the error: requests carry tokens and cookies, and they are never logged.
