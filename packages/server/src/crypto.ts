@@ -8,6 +8,20 @@ const nodeCrypto = (globalThis as { process?: { getBuiltinModule?(id: string): u
 
 const encoder = new TextEncoder();
 
+type NodeBuffer = { from(bytes: Uint8Array): { toString(encoding: 'base64url'): string }; from(text: string, encoding: 'base64url'): Uint8Array };
+const NodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
+/** base64url, through Buffer where it exists (several times faster than the portable path). */
+export function toBase64url(bytes: Uint8Array): string {
+  return NodeBuffer ? NodeBuffer.from(bytes).toString('base64url') : base64url.encode(bytes);
+}
+
+/** Bytes of a base64url string; throws on characters outside the alphabet. */
+export function fromBase64url(text: string): Uint8Array {
+  if (!/^[\w-]*$/.test(text)) throw new TypeError('not base64url');
+  return NodeBuffer ? new Uint8Array(NodeBuffer.from(text, 'base64url')) : base64url.decode(text);
+}
+
 // Random bytes drawn 4 KiB at a time: one getRandomValues call per 128 tokens instead of one each.
 let pool = new Uint8Array(0);
 let used = 0;
@@ -18,7 +32,7 @@ export function randomToken(bytes = 32): string {
     pool = crypto.getRandomValues(new Uint8Array(Math.max(4096, bytes)));
     used = 0;
   }
-  const value = base64url.encode(pool.subarray(used, used + bytes));
+  const value = toBase64url(pool.subarray(used, used + bytes));
   pool.fill(0, used, (used += bytes));
   return value;
 }
@@ -31,7 +45,7 @@ export async function sha256Bytes(value: string): Promise<Uint8Array> {
 
 /** What the store keeps instead of a refresh token: a leaked table cannot be replayed. */
 export async function sha256(value: string): Promise<string> {
-  return base64url.encode(await sha256Bytes(value));
+  return toBase64url(await sha256Bytes(value));
 }
 
 /**

@@ -1,5 +1,4 @@
-import { base64url } from 'jose';
-import { sha256Bytes } from './crypto.js';
+import { fromBase64url, sha256Bytes, toBase64url } from './crypto.js';
 
 // Domain separation: the key is never the stored hash of the parent, sha256(parent).
 const KEY_PREFIX = 'tokenward-grace\0';
@@ -11,7 +10,7 @@ async function keyOf(parent: string): Promise<Uint8Array> {
 function xor(bytes: Uint8Array, key: Uint8Array): string {
   const out = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! ^ key[i]!;
-  return base64url.encode(out);
+  return toBase64url(out);
 }
 
 /**
@@ -23,14 +22,14 @@ function xor(bytes: Uint8Array, key: Uint8Array): string {
  * const sealed = await sealChild(presented, child);
  */
 export async function sealChild(parent: string, child: string): Promise<string> {
-  return xor(base64url.decode(child), await keyOf(parent));
+  return xor(fromBase64url(child), await keyOf(parent));
 }
 
 /** The child, or undefined when `sealed` is not 32 bytes sealed under this parent's key. */
 export async function openChild(parent: string, sealed: string): Promise<string | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = base64url.decode(sealed);
+    bytes = fromBase64url(sealed);
   } catch {
     return undefined;
   }
