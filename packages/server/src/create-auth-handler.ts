@@ -26,7 +26,7 @@ export interface AuthHandler {
   revokeUser(sub: string): Promise<number>;
   /** Ends one session. */
   revokeFamily(familyId: string): Promise<boolean>;
-  /** Stops the key-rotation timer and closes the store. */
+  /** Stops the key-rotation timer. A store you passed in stays yours to close. */
   close(): Promise<void>;
 }
 
@@ -73,6 +73,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
   const paths = { refresh: resolved.basePath, access: resolved.accessCookiePath };
   const cookieSets = { secure: cookieSet(paths, true), plain: cookieSet(paths, false) };
   let nextPruneAt = clock() + PRUNE_EVERY_MS;
+  let warnedAddress = false;
 
   function prune(now: number): void {
     if (now < nextPruneAt) return;
@@ -92,7 +93,12 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
           // OPTIONS included: a preflight is refused, never granted. No CORS on these routes, ever.
           response = error(405, 'method_not_allowed', { allow: route.method });
         } else {
-          const address = resolved.clientAddress?.(request) ?? context.clientAddress ?? 'unknown';
+          const address = resolved.clientAddress?.(request) ?? context.clientAddress;
+          if (address === undefined && !warnedAddress) {
+            // One shared bucket would let one client lock everyone out: without an address, no per-address limit.
+            warnedAddress = true;
+            logger.warn('tokenward: no client address, so no per-address rate limits; pass handle(request, { clientAddress }) or the clientAddress option');
+          }
           const secure = isSecure(url, resolved.secure);
           response = await route.handler(ctx, request, { path: url.pathname, address, secure, cookies: secure ? cookieSets.secure : cookieSets.plain });
         }
@@ -110,7 +116,6 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     revokeFamily: (familyId) => store.revokeFamily(familyId),
     async close() {
       ctx.keys.close();
-      await store.close?.();
     },
   };
 }

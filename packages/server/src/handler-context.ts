@@ -26,8 +26,8 @@ export interface HandlerContext {
 /** What `handle` works out once per request. */
 export interface RequestMeta {
   path: string;
-  /** The client's address, for rate limits. */
-  address: string;
+  /** The client's address, for rate limits; undefined when neither the adapter nor an option knows it. */
+  address: string | undefined;
   /** Whether this request's cookies are Secure (and so prefixed). */
   secure: boolean;
   cookies: CookieSet;

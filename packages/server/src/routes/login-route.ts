@@ -9,7 +9,7 @@ import { sessionResponse, tooManyRequests } from '../session-response.js';
  */
 export const loginRoute: RouteHandler = async (ctx, request, meta) => {
   const { options, limiters } = ctx;
-  const retryAfter = limiters.login?.take(meta.address) ?? 0;
+  const retryAfter = (meta.address !== undefined && limiters.login?.take(meta.address)) || 0;
   if (retryAfter > 0) {
     options.onEvent({ type: 'rate_limited', route: 'login', scope: 'address' });
     return tooManyRequests(retryAfter);

@@ -43,7 +43,7 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
 
 async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented: string): Promise<Attempt> {
   const { options, limiters } = ctx;
-  const retryAfter = limiters.refresh?.take(meta.address) ?? 0;
+  const retryAfter = (meta.address !== undefined && limiters.refresh?.take(meta.address)) || 0;
   if (retryAfter > 0) {
     options.onEvent({ type: 'rate_limited', route: 'refresh', scope: 'address' });
     return { response: tooManyRequests(retryAfter) };
