@@ -91,7 +91,7 @@ async function main() {
   writeFileSync(join(outDir, 'results.md'), markdown);
   log(`\n${markdown}`);
   log(`Results: ${join(outDir, 'results.json')} and results.md (${Math.round(results.durationSeconds)} s)`);
-  // Only a full run of every case rewrites the README's table: a partial one would drop the rest.
+  // Only a full run of every case stands for the README's table; a partial one would drop the rest.
   if (!smoke && !only) updateReadme(markdown);
 
   const wrongCounts = results.targets.filter((t) => (t.what.startsWith('stampede') || t.what.startsWith('server burst')) && !t.met);

@@ -1,6 +1,6 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigError } from '@tokenward/core';
-import { importJWK, type JWK } from 'jose';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 
 /**
@@ -128,7 +128,9 @@ function algorithmOfCryptoKey(key: CryptoKey): string {
 }
 
 export function isCryptoKey(value: unknown): value is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey;
+  // The global, looked up at run time: the declarations name jose's type, so they need no DOM library.
+  const WebCryptoKey = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey;
+  return WebCryptoKey !== undefined && value instanceof WebCryptoKey;
 }
 
 function requireSecret(options: ClientAuthOptions): string {
