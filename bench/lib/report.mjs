@@ -59,6 +59,16 @@ export function targets(cases) {
     const calls = [node.coldCallsPerKey, node.expiredCallsPerKey].filter((value) => value !== undefined);
     add(`node, token-endpoint calls under ${node.callers.toLocaleString('en')} concurrent callers`, '1', range(calls), calls.every((value) => value === 1));
   }
+  const server = cases.server;
+  if (server) {
+    const runs = server.burst.runs;
+    const exact = runs.every((run) => run.rotations === 1 && run.revocations === 0);
+    add(`server burst, ${server.burst.calls} concurrent refreshes of one family (rotations / revocations, ${runs.length} runs)`, '1 / 0', `${range(runs.map((run) => run.rotations))} / ${range(runs.map((run) => run.revocations))}`, exact);
+    const { median: mid, samples } = server.throughput.ratio;
+    const error = medianError(samples);
+    const met = mid - 2 * error >= 0.8 ? true : mid + 2 * error < 0.8 ? false : 'inconclusive';
+    add('server refreshes/s for distinct families, ratio of jose ES256 signatures/s (median ± standard error (min–max))', '>= 0.8', `${mid.toFixed(3)} ± ${error.toFixed(3)} ${ratio(server.throughput.ratio).split(' ')[1]}`, met);
+  }
   const memory = cases.memory?.subjects?.['tokenward createAuthFetch'];
   if (memory) add(`heap growth after ${memory.requests.toLocaleString('en')} requests`, '< 1 MB', kB(memory.growthBytes), memory.growthBytes < 1e6);
   return list;
@@ -121,6 +131,15 @@ export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targ
   if (memory) {
     out.push(`\n### 6. Heap after GC, before and after the requests (stub fetch, ${cases.memory.inFlight} in flight)\n`);
     out.push(table(['through', 'requests', 'heap before', 'heap after', 'growth'], Object.entries(memory).map(([name, m]) => [name, m.requests.toLocaleString('en'), `${(m.heapBeforeBytes / 1e6).toFixed(2)} MB`, `${(m.heapAfterBytes / 1e6).toFixed(2)} MB`, kB(m.growthBytes)])));
+  }
+
+  const server = cases.server;
+  if (server) {
+    out.push(`\n### 7. @tokenward/server through \`handle\` (built package, default options, rate limits on)\n`);
+    const statuses = (run) => Object.entries(run.statuses).map(([status, count]) => `${count} × ${status}`).join(', ');
+    out.push(table(['run', 'rotations', 'grace answers', 'revocations', 'rate-limited', 'answers', 'distinct refresh tokens handed out'], server.burst.runs.map((run, i) => [String(i + 1), String(run.rotations), String(run.graceAnswers), String(run.revocations), String(run.rateLimited), statuses(run), String(run.distinctRefreshTokens)])));
+    const { refreshesPerSecond: refreshes, signaturesPerSecond: signatures, inFlight, perRound } = server.throughput;
+    out.push(`\n${server.burst.calls} concurrent \`POST /auth/refresh\` presenting one family's token at once. Then distinct families, ${inFlight} in flight, ${perRound} per round, interleaved with rounds of jose \`SignJWT\` ES256 signatures at the same concurrency: ${Math.round(refreshes.median).toLocaleString('en')} refreshes/s against ${Math.round(signatures.median).toLocaleString('en')} signatures/s (medians), ratio ${ratio(server.throughput.ratio)}.`);
   }
 
   for (const [name, message] of Object.entries(errors)) out.push(`\n**${name} failed:** ${message}`);
