@@ -57,6 +57,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
     clock,
     refresh: createRefreshTransport({ url: options.refreshUrl, mode, headers: csrf, fetch: baseFetch }),
     coordinator: options.coordinator ?? owned,
+    cookieMode: mode === 'cookie',
     lifecycle: options.lifecycle ?? createPageLifecycle(),
   });
   const authFetch = createAuthFetch(session, {

@@ -166,7 +166,7 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
         const { token, signedIn } = m;
         if (signedIn || !own || token.expiresAt > own.expiresAt) own = token;
         // The session adopts the peer's token first; the refresh it joined settles after, as stale.
-        deliver({ type: 'tokens', token: { ...token, id: 0 } as TokenSet, signedIn });
+        deliver({ type: 'tokens', token, signedIn });
         // Settled when the session adopted it: no valid token of its own, or an older one.
         const current = p?.ctx.current;
         if (!current || current.expiresAt <= clock.now() || token.expiresAt > current.expiresAt) p?.settle({ ...token, expiresIn: undefined });

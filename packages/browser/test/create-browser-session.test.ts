@@ -115,6 +115,21 @@ describe('createBrowserSession', () => {
     await eventually(() => expect(origins.sort()).toEqual(['local', 'peer', 'peer']));
   });
 
+  it('in cookie mode ignores a peer token that carries an access token (a bearer-mode tab of another app version)', async () => {
+    const server = stubServer({ mode: 'cookie' });
+    const channel = `mixed-${Math.random()}`;
+    const cookieTab = create({ fetch: server.fetch, channel, mode: 'cookie' });
+    await cookieTab.ready();
+    const bearerTab = create({ fetch: server.fetch, channel, mode: 'bearer' });
+    const signedIn = new Promise((resolve) => cookieTab.on('signed-in', resolve));
+    bearerTab.signIn({ accessToken: 'bearer-token', expiresIn: 600 });
+    const heard = await Promise.race([signedIn.then(() => 'adopted'), sleep(300).then(() => 'ignored')]);
+    expect(heard).toBe('ignored');
+    expect((await cookieTab.getTokenSet()).accessToken).toBeUndefined();
+    await cookieTab.fetch('/api/me');
+    expect(server.calls.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
   it('still makes one refresh over the native channel when the event loop stalls right after the claims', async () => {
     const server = stubServer();
     const channel = `stall-${Math.random()}`;

@@ -7,6 +7,7 @@ import { defaultPolicy } from './machine/policy.js';
 import { initialState } from './machine/state.js';
 import { transition } from './machine/transition.js';
 import { systemClock } from './system-clock.js';
+import { toSharedToken } from './to-shared-token.js';
 import { toTokenSet } from './to-token-set.js';
 import type { GetTokenOptions, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, TokenSet } from './types.js';
 
@@ -135,16 +136,15 @@ export function createSession(options: SessionOptions): Session {
 
   function onPeer(message: PeerAnnouncement): void {
     if (message.type === 'tokens') {
-      // Peers are another tab's code: their token is re-validated and re-numbered here.
-      let token: TokenSet;
+      // Peers are another tab's code: their token is re-validated here, and shared fields only kept.
       try {
-        token = toTokenSet({ ...message.token, expiresIn: undefined, serverDate: undefined }, message.token.obtainedAt, ++serial);
+        const { obtainedAt } = message.token;
+        message = { ...message, token: toSharedToken(toTokenSet({ ...message.token, expiresIn: undefined, serverDate: undefined }, obtainedAt, 0)) };
       } catch {
         return;
       }
-      message = { ...message, token };
     }
-    dispatch({ type: 'peer', now: clock.now(), message, rand: random() });
+    dispatch({ type: 'peer', now: clock.now(), message, id: ++serial, cookieMode: options.cookieMode === true, rand: random() });
   }
 
   const cleanups = [

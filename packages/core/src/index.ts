@@ -4,6 +4,7 @@ export type { AuthFetchOptions } from './create-auth-fetch.js';
 export { classifyError } from './classify-error.js';
 export { readJwtTimes } from './read-jwt-times.js';
 export { toTokenSet } from './to-token-set.js';
+export { toSharedToken } from './to-shared-token.js';
 export { systemClock } from './system-clock.js';
 export { transition } from './machine/transition.js';
 export { initialState } from './machine/state.js';
@@ -44,6 +45,7 @@ export type {
   SessionOptions,
   SessionSnapshot,
   SessionStatus,
+  SharedToken,
   TokenResponse,
   TokenSet,
 } from './types.js';
