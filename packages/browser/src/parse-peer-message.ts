@@ -1,3 +1,5 @@
+import { ACCESS_TOKEN_PATTERN, REASON_PATTERN, TOKEN_TYPE_PATTERN } from '@tokenward/core/internal';
+
 /** The token fields a tab shares: never a refresh token (it lives in an HttpOnly cookie). */
 export interface PeerToken {
   accessToken?: string;
@@ -53,8 +55,8 @@ const id = text(/^[\w-]{1,64}$/);
 
 const ENVELOPE: Record<string, Check> = { v: (value) => value === 1, type: () => true, from: id, gen: (value) => Number.isSafeInteger(value) && (value as number) >= 0, at: time };
 const TOKEN: Record<string, Check> = {
-  accessToken: optional(text(/^[\x21-\x7e]{1,16384}$/)),
-  tokenType: text(/^[\w.-]{1,63}$/),
+  accessToken: optional(text(ACCESS_TOKEN_PATTERN)),
+  tokenType: text(TOKEN_TYPE_PATTERN),
   expiresAt: time,
   obtainedAt: time,
   scope: optional(text(/^[^]{0,1024}$/)),
@@ -64,7 +66,7 @@ const TYPES = new Map<unknown, Record<string, Check>>([
   ...['hello', 'claim', 'beat', 'release', 'signed-out'].map((type): [string, Record<string, Check>] => [type, {}]),
   ['tokens', { token: (value) => matches(value, TOKEN) && (value as PeerToken).expiresAt > (value as PeerToken).obtainedAt, signedIn: (value) => typeof value === 'boolean', to: optional(id) }],
   ['failed', { retryAfterMs: optional(time) }],
-  ['expired', { reason: text(/^[\w.:-]{1,64}$/) }],
+  ['expired', { reason: text(REASON_PATTERN) }],
 ]);
 
 /**

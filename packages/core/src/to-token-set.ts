@@ -1,11 +1,7 @@
 import { InvalidTokenResponseError, isTokenwardError } from './errors.js';
 import { readJwtTimes } from './read-jwt-times.js';
+import { MAX_LIFETIME_MS, MAX_TOKEN_LENGTH, MIN_LIFETIME_MS } from './rules/limits.js';
 import type { TokenResponse, TokenSet } from './types.js';
-
-const MAX_TOKEN_LENGTH = 64 * 1024;
-/** Lifetimes outside these are nonsense: one under a second would drive a refresh loop, one over a year pins a token. */
-const MIN_LIFETIME_MS = 1000;
-export const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 /**
  * Validates a token response and fixes its expiry on the local clock (DESIGN rule 5): `expiresAt`

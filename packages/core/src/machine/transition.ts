@@ -1,6 +1,7 @@
 import { NotSignedInError, SessionExpiredError, type RefreshFailedError, type TokenwardError } from '../errors.js';
 import { toSharedToken } from '../to-shared-token.js';
-import { MAX_LIFETIME_MS } from '../to-token-set.js';
+import { MAX_LIFETIME_MS, PEER_SKEW_MS } from '../rules/limits.js';
+import { expiryReason } from '../rules/session-ending-errors.js';
 import type { EventOrigin, RefreshPolicy, RefreshReason, SessionEvents, SharedToken, TokenSet } from '../types.js';
 import type { Effect, Emission } from './effects.js';
 import type { MachineEvent } from './events.js';
@@ -79,8 +80,7 @@ const handlers: Handlers = {
       // A refusal with no session to lose: back to where this session stood without one.
       return [{ ...state, ...noToken, status: state.fallback === 'expired' ? 'expired' : 'anonymous', error }, [{ type: 'settle', error }, failed]];
     }
-    const { oauthError, status } = error as RefreshFailedError;
-    const [next, effects] = end(state, 'expired', 'local', oauthError ?? (status ? `http_${status}` : 'refused'), error);
+    const [next, effects] = end(state, 'expired', 'local', expiryReason(error as RefreshFailedError), error);
     return [next, [failed, ...effects]];
   },
 
@@ -113,9 +113,6 @@ const handlers: Handlers = {
     return state.token ? end(state, 'expired', 'peer', message.reason) : [state, none];
   },
 };
-
-/** How far ahead of this clock a peer's `obtainedAt` may be: the tabs of a browser share one clock. */
-const PEER_SKEW_MS = 2_000;
 
 /**
  * A peer's token as this session may hold it, or undefined: anchored to local time (obtained no later
