@@ -32,18 +32,18 @@ describe('@tokenward/browser bundle', () => {
   });
 
   it('never touches web storage, IndexedDB, cookies for writing, or unload events in its own code', () => {
-    for (const file of readdirSync(src)) {
+    for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'))) {
       const code = readFileSync(`${src}${file}`, 'utf8').replace(/\/\*\*[\s\S]*?\*\/|\/\/.*$/gm, '');
       expect(code, file).not.toMatch(/localStorage|sessionStorage|indexedDB|document\.cookie\s*=|['"](before)?unload['"]|pagehide/);
     }
   });
 
-  it('keeps the storage fallbacks of broadcast-channel unreachable: the native method is chosen by name', async () => {
+  it('ships no storage-based message bus: tabs talk over the platform BroadcastChannel, and lock with Web Locks', async () => {
     const code = await bundle();
-    // broadcast-channel's method list still ships its IndexedDB and localStorage fallbacks, but they
-    // only run when chosen; the coordinator always asks for `native` (see create-tab-coordinator.ts).
-    expect(readFileSync(`${src}create-tab-coordinator.ts`, 'utf8')).toMatch(/type: options\.type \?\? 'native'/);
-    // Leader election (the only user of the `unload` package, which adds `beforeunload`) is tree-shaken away.
-    expect(code).not.toMatch(/beforeunload|navigator\.locks/);
+    // broadcast-channel could not be cut down to its native method (its method chooser imports the
+    // IndexedDB and localStorage ones); the bus is the platform's BroadcastChannel behind a small port.
+    expect(code).not.toMatch(/indexedDB|localStorage|beforeunload/);
+    expect(code).toMatch(/new BroadcastChannel\(/);
+    expect(code).toMatch(/navigator\b[^;]*\.locks/);
   });
 });
