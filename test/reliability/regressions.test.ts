@@ -81,7 +81,8 @@ describe('browser: cross-tab generations', () => {
   // 6510a7a (the generation saturated); since, the generation is an epoch on the shared clock and a
   // peer's value counts at most a second ahead of it.
   it('a message of generation MAX_SAFE_INTEGER does not cut the tabs off from each other', async () => {
-    const { createMemoryLock, createTabCoordinator } = await import('@tokenward/browser');
+    const { createTabCoordinator } = await import('@tokenward/browser');
+    const { createMemoryLock } = await import('../../packages/browser/src/coordinator/create-memory-lock.js');
     const name = `gen-overflow-${process.pid}`;
     const lock = createMemoryLock();
     const tabs = [0, 1].map(() => {

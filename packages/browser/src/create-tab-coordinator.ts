@@ -2,9 +2,9 @@ import { ConfigError, RefreshFailedError, classifyError, systemClock, toSharedTo
 import type { PeerAnnouncement, RefreshContext, TokenResponse } from '@tokenward/core';
 import { expiryReason } from '@tokenward/core/internal';
 import { createChannelBus } from './coordinator/create-channel-bus.js';
-import { createMemoryLock } from './coordinator/create-memory-lock.js';
 import { createWebLock } from './coordinator/create-web-lock.js';
 import type { Settlement } from './coordinator/effects.js';
+import type { LockPort } from './coordinator/ports.js';
 import type { CoordinatorEvent, Outcome } from './coordinator/events.js';
 import { parsePeerMessage } from './coordinator/parse-peer-message.js';
 import { DEFAULT_TIMINGS, initialCoordinatorState, type CoordinatorConfig } from './coordinator/state.js';
@@ -13,6 +13,12 @@ import { transition } from './coordinator/transition.js';
 
 export type { TabCoordinator, TabCoordinatorOptions } from './coordinator/tab-coordinator-options.js';
 export type { CoordinatorTimings } from './coordinator/state.js';
+
+/**
+ * The fallback where `navigator.locks` is missing: granted at once, so each tab refreshes on its own
+ * schedule; results still cross, and the server's reuse grace covers two tabs falling due together.
+ */
+const ALONE: LockPort = { request: async () => () => {} };
 
 /** A refresh the session handed over, as the runtime keeps it. */
 interface Job {
@@ -41,12 +47,12 @@ interface Job {
 export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCoordinator {
   const { clock = systemClock, name = 'tokenward' } = options;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
-  if (options.timings?.refreshTimeoutMs !== undefined && options.timings.lockWaitMs === undefined) timings.lockWaitMs = timings.refreshTimeoutMs + 2_000;
-  const tab = Math.random().toString(36).slice(2, 10) + clock.now().toString(36);
-  const config: CoordinatorConfig = { ...timings, tab, cookieMode: options.cookieMode === true };
+  const lockWaitMs = timings.lockWaitMs ?? timings.refreshTimeoutMs + 2_000;
+  const tab = Math.random().toString(36).slice(2);
+  const config: CoordinatorConfig = { ...timings, lockWaitMs, tab, cookieMode: options.cookieMode === true };
   const bus = options.bus ?? createChannelBus(name);
-  if (!bus) throw new ConfigError('BroadcastChannel is not available');
-  const lock = options.lock ?? createWebLock() ?? createMemoryLock();
+  if (!bus) throw new ConfigError('No BroadcastChannel');
+  const lock = options.lock ?? createWebLock() ?? ALONE;
   const listeners = new Set<(message: PeerAnnouncement) => void>();
   const jobs = new Map<number, Job>();
   let state = initialCoordinatorState(clock.now(), config);
@@ -104,11 +110,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     const sentAt = clock.now();
     let outcome: Outcome;
     try {
-      // A refresher that ignores its signal loses the race: the lock is not held past an abort.
-      const response = await new Promise<TokenResponse>((resolve, reject) => {
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        job.run().then(resolve, reject);
-      });
+      // A refresher that ignores its signal keeps no lock past an abort: the abort cancels the job.
+      const response = await job.run();
       // The core's own reading of the response, so every tab agrees with the session on its expiry.
       const token = toTokenSet(response, sentAt, 0);
       job.result = { response: { ...response, expiresAt: token.expiresAt } };
@@ -130,22 +133,18 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       const { response, error } = job.result ?? { error: job.ctx.signal.reason };
       return response ? job.resolve(response) : job.reject(error);
     }
-    if (settlement.kind === 'token') {
-      const { accessToken, tokenType, expiresAt, scope } = settlement.token;
-      return job.resolve({ accessToken, tokenType, expiresAt, scope });
-    }
-    const failed = settlement.kind === 'failed';
-    job.reject(new RefreshFailedError(failed ? 'Refresh failed in another tab' : settlement.kind === 'ended' ? 'Session ended' : 'Superseded', {
-      kind: settlement.kind === 'ended' ? 'terminal' : 'transient',
-      retryAfterMs: failed ? settlement.retryAfterMs : undefined,
-    }));
+    // A peer's token, with its absolute expiry: the session reads it as it reads its own.
+    if (settlement.kind === 'token') return job.resolve(settlement.token);
+    // Named by kind (`failed` in another tab, session `ended`, `superseded`): the message says which.
+    const { kind } = settlement;
+    job.reject(new RefreshFailedError(`Refresh ${kind}`, { kind: kind === 'ended' ? 'terminal' : 'transient', retryAfterMs: kind === 'failed' ? settlement.retryAfterMs : undefined }));
   }
 
   const unsubscribe = bus.subscribe((data) => {
     const message = parsePeerMessage(data, clock.now());
     if (message) dispatch({ type: 'message', now: clock.now(), message });
   });
-  bus.post({ v: 1, type: 'hello', from: tab, gen: 0, round: 0, at: clock.now() });
+  bus.post({ v: 1, type: 'hello', from: tab, gen: 0, at: clock.now() });
 
   return {
     tab,
@@ -171,9 +170,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       return () => void listeners.delete(listener);
     },
     async close() {
+      // Closed, the machine asks for no timer (its `schedule` disarms the last one) and delivers nothing.
       dispatch({ type: 'close', now: clock.now() });
-      clock.clearTimeout(timer);
-      listeners.clear();
       unsubscribe();
       bus.close();
     },

@@ -12,5 +12,4 @@ export { createPageLifecycle } from './create-page-lifecycle.js';
 export type { PageLifecycleOptions } from './create-page-lifecycle.js';
 export { parsePeerMessage } from './coordinator/parse-peer-message.js';
 export type { PeerMessage, PeerMessageType, PeerToken } from './coordinator/parse-peer-message.js';
-export { createMemoryLock } from './coordinator/create-memory-lock.js';
 export type { Bus, LockPort } from './coordinator/ports.js';

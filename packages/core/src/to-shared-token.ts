@@ -6,10 +6,6 @@ import type { SharedToken, TokenSet } from './types.js';
  * @example
  * coordinator.announce({ type: 'tokens', token: toSharedToken(token), signedIn: true });
  */
-export function toSharedToken(token: SharedToken | TokenSet, withAccessToken = true): SharedToken {
-  const { accessToken, tokenType, expiresAt, obtainedAt, scope } = token;
-  const shared: { -readonly [K in keyof SharedToken]: SharedToken[K] } = { tokenType, expiresAt, obtainedAt };
-  if (withAccessToken && accessToken !== undefined) shared.accessToken = accessToken;
-  if (scope !== undefined) shared.scope = scope;
-  return shared;
+export function toSharedToken({ accessToken, tokenType, expiresAt, obtainedAt, scope }: SharedToken | TokenSet, withAccessToken = true): SharedToken {
+  return { accessToken: withAccessToken ? accessToken : undefined, tokenType, expiresAt, obtainedAt, scope };
 }

@@ -31,8 +31,8 @@ export interface Scenario {
   resetStats(): Promise<void>;
   /** Signs in through the API (the refresh cookie lands in the context's jar), as a login page would. */
   login(mode: Mode): Promise<void>;
-  /** Opens `count` tabs at once and waits until each session is ready. */
-  open(count: number, mode: Mode): Promise<Page[]>;
+  /** Opens `count` tabs at once and waits until each session is ready (`query`: more URL parameters). */
+  open(count: number, mode: Mode, query?: string): Promise<Page[]>;
   close(): Promise<void>;
 }
 
@@ -66,12 +66,12 @@ export async function startScenario(browser: Browser, staticDir: string, options
       if (!response.ok()) throw new Error(`login answered ${response.status()}`);
       await collectSecrets(response);
     },
-    async open(count, mode) {
+    async open(count, mode, query = '') {
       const opened = await Promise.all(
         Array.from({ length: count }, async () => {
           const page = await context.newPage();
           page.on('pageerror', (error) => console.error('page error:', error));
-          await page.goto(`${url}/?mode=${mode}`);
+          await page.goto(`${url}/?mode=${mode}${query}`);
           return page;
         }),
       );

@@ -2,32 +2,23 @@ import type { Bus } from './ports.js';
 
 /**
  * The `Bus` over the platform's `BroadcastChannel` (every current browser, Node 18+), or undefined
- * where there is none. Posting never throws: a closed channel or an uncloneable value loses the message.
+ * where there is none.
  * @example
  * const bus = createChannelBus('tokenward');
  */
 export function createChannelBus(name: string): Bus | undefined {
   if (typeof BroadcastChannel !== 'function') return undefined;
   const channel = new BroadcastChannel(name);
-  const listeners = new Set<(message: unknown) => void>();
-  channel.onmessage = (event: MessageEvent) => listeners.forEach((listener) => listener(event.data));
   // Node keeps a process alive while a channel is open; a browser has no such method.
   (channel as { unref?: () => void }).unref?.();
   return {
-    post(message) {
-      try {
-        channel.postMessage(message);
-      } catch {
-        // Closed already (a hot reload, a dispose in flight): nothing to tell.
-      }
-    },
+    // Messages are plain data, and a closed coordinator posts nothing: this never throws.
+    post: (message) => channel.postMessage(message),
+    // One listener, the coordinator's.
     subscribe(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
+      channel.onmessage = (event: MessageEvent) => listener(event.data);
+      return () => void (channel.onmessage = null);
     },
-    close() {
-      listeners.clear();
-      channel.close();
-    },
+    close: () => channel.close(),
   };
 }

@@ -1,9 +1,8 @@
 import type { LockPort } from './ports.js';
 
 /**
- * A `LockPort` in memory: granted in request order, one holder per name. Shared by the tabs of a unit
- * test as the browser's lock manager is; a private one is the fallback where `navigator.locks` is
- * missing, and excludes only within its own tab.
+ * A `LockPort` in memory with the Web Locks semantics: granted in request order, one holder per name.
+ * The tabs of a unit test share one, as the tabs of a browser share its lock manager.
  * @example
  * const lock = createMemoryLock();
  * const release = await lock.request('refresh', new AbortController().signal);

@@ -13,7 +13,7 @@ interface LockManager {
  */
 export function createWebLock(): LockPort | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
-  if (typeof locks?.request !== 'function') return undefined;
+  if (!locks) return undefined;
   return {
     request: (name, signal) =>
       new Promise((resolve, reject) => {

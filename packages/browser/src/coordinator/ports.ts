@@ -9,6 +9,7 @@ export interface LockPort {
 /** The message bus between the tabs of an origin: what one posts, every other receives. */
 export interface Bus {
   post(message: unknown): void;
+  /** Sets the one listener (a later call replaces it). */
   subscribe(listener: (message: unknown) => void): () => void;
   close(): void;
 }

@@ -79,4 +79,5 @@ export function knowledge({ epoch, round, own, ended, helloUntil, blockedSince }
   return { epoch, round, own, ended, helloUntil, blockedSince };
 }
 
-export const DEFAULT_TIMINGS: CoordinatorTimings = { helloMs: 150, refreshTimeoutMs: 10_000, lockWaitMs: 12_000, handoffMs: 100 };
+/** The defaults; `lockWaitMs` follows the refresh timeout (plus 2 s). */
+export const DEFAULT_TIMINGS: Omit<CoordinatorTimings, 'lockWaitMs'> = { helloMs: 150, refreshTimeoutMs: 10_000, handoffMs: 100 };

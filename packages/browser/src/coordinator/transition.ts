@@ -90,8 +90,8 @@ const handlers: Handlers = {
     if (message.from === config.tab || (message.type === 'tokens' && message.to !== undefined && message.to !== config.tab)) return [state, none];
     const learned = learnRound(state, message);
     const effects: CoordinatorEffect[] = learned === state || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round: learned.round }];
-    // The lock moved on: a waiter's count of a stuck holder starts again.
-    if (message.type === 'locked') return [learned.phase === 'waiting' ? { ...learned, blockedSince: now } : learned, effects];
+    // The lock moved on: a waiter's count of a stuck holder starts again, an idle tab's is void.
+    if (message.type === 'locked') return [{ ...learned, blockedSince: learned.phase === 'waiting' ? now : undefined }, effects];
     if (message.type === 'hello') {
       const live = learned.own && learned.own.expiresAt > now ? learned.own : undefined;
       if (live) effects.push(post(learned, config, now, { type: 'tokens', token: live, signedIn: false, to: message.from }));
@@ -158,13 +158,12 @@ function wakeAt(state: CoordinatorState, config: CoordinatorConfig): number | un
  * Asks for the lock of the current round, or of the next one when this tab has been kept from it
  * longer than any refresh may take: the holder is frozen (or its page hangs). Stealing would run two
  * holders once it resumes; the next round's lock still excludes every tab alive, and the server's
- * reuse grace covers the request the frozen tab may have in flight. A block older than a full lock
- * wait plus a refresh is no evidence any more: the count starts again.
+ * reuse grace covers the request the frozen tab may have in flight. The count runs across the
+ * session's retries, until any sign of the lock moving (`locked`, a result) clears it.
  */
 function wait(state: CoordinatorState & { phase: 'waiting' }, now: number, config: CoordinatorConfig, effects: CoordinatorEffect[] = []): CoordinatorResult {
   let { round, blockedSince = now } = state;
-  if (now - blockedSince > config.lockWaitMs + config.refreshTimeoutMs) blockedSince = now;
-  else if (now >= blockedSince + config.lockWaitMs) [round, blockedSince] = [round + 1, now];
+  if (now >= blockedSince + config.lockWaitMs) [round, blockedSince] = [round + 1, now];
   return [{ ...state, round, blockedSince }, [...effects, { type: 'lock', id: state.job.id, round }]];
 }
 

@@ -1,5 +1,5 @@
 /** OAuth error codes that no retry can fix: the grant or the client configuration must change. */
-export const SESSION_ENDING_ERRORS: ReadonlySet<string> = new Set([
+export const SESSION_ENDING_ERRORS: ReadonlySet<string> = /* @__PURE__ */ new Set([
   'invalid_grant',
   'invalid_client',
   'unauthorized_client',
@@ -11,7 +11,7 @@ export const SESSION_ENDING_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /** OAuth error codes that say "later", whatever the status. */
-export const TRANSIENT_ERRORS: ReadonlySet<string> = new Set(['temporarily_unavailable', 'slow_down', 'server_error']);
+export const TRANSIENT_ERRORS: ReadonlySet<string> = /* @__PURE__ */ new Set(['temporarily_unavailable', 'slow_down', 'server_error']);
 
 /**
  * Why a refused refresh ended the session, as `session-expired` reports it in every tab: the OAuth
