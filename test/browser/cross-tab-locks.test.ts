@@ -1,37 +1,19 @@
 // The cross-tab protocol in real Chromium with the real Web Locks API: sign-ins and sign-outs reach
 // every tab (a tab opened late included), exclusion holds with six tabs on a CPU throttled 4x, and a
 // holder that is closed or frozen mid-refresh (DevTools protocol) leaves no tab hanging.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestPage } from './helpers/build-page.js';
-import { launchChromium } from './helpers/chromium.js';
-import { eventually, sleep, startScenario, type Scenario } from './helpers/harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { eventually, holdNextRefresh, refreshEach, sleep } from './helpers/harness.js';
+import { useChromium } from './helpers/use-chromium.js';
 import type { PageEvent } from './helpers/page-app.js';
 
-let browser: Browser;
-let staticDir: string;
-let scenario: Scenario | undefined;
-
-beforeAll(async () => {
-  [staticDir, browser] = await Promise.all([buildTestPage(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await scenario?.close().catch(() => {});
-  await browser?.close();
-});
-
-async function start(options: Parameters<typeof startScenario>[2] = {}): Promise<Scenario> {
-  await scenario?.close();
-  scenario = await startScenario(browser, staticDir, options);
-  return scenario;
-}
+const { start } = useChromium();
 
 const status = (pages: Page[]) => Promise.all(pages.map((page) => page.evaluate(() => window.app.session.getSnapshot().status)));
 const events = (page: Page) => page.evaluate(() => window.app.events) as Promise<PageEvent[]>;
 const api = (page: Page) => page.evaluate(() => window.app.api());
-/** Names of the Web Locks held in the origin, as the page sees them. */
-const heldLocks = (page: Page) => page.evaluate(async () => ((await navigator.locks.query()).held ?? []).map((lock) => lock.name ?? ''));
+/** Who holds tokenward's Web Locks in the origin (client ids), as the page sees it. */
+const lockHolders = (page: Page) => page.evaluate(async () => ((await navigator.locks.query()).held ?? []).filter((lock) => lock.name?.startsWith('tokenward:')).map((lock) => lock.clientId));
 
 /** Waits until every page shows `expected`; returns how long that took. */
 async function allBecome(pages: Page[], expected: string, withinMs: number): Promise<number> {
@@ -88,30 +70,23 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
   }, 60_000);
 
   it('the holder is closed mid-refresh: its lock is released at once, another tab has a valid token within 2 s, no reuse', async () => {
-    let hold = false;
-    // Holds the first refresh before rotating anything, and drops it once the client went away.
-    const faults = async (request: Request): Promise<Response | undefined> => {
-      if (!hold) return undefined;
-      hold = false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 8000);
-        request.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
-      return request.signal.aborted ? new Response(null, { status: 499 }) : undefined;
-    };
-    const s = await start({ accessTtlSeconds: 30, faults });
+    const hold = holdNextRefresh(8000);
+    const s = await start({ accessTtlSeconds: 30, faults: hold.faults });
     await s.login('bearer');
     const [holder, ...others] = await s.open(3, 'bearer');
     await s.resetStats();
-    hold = true;
+    hold.arm();
     void holder!.evaluate(() => void window.app.session.refresh().catch(() => {}));
     await eventually(async () => expect((await s.stats()).refreshRequests).toBe(1));
-    expect((await heldLocks(others[0]!)).filter((name) => name.startsWith('tokenward:'))).toHaveLength(1);
-    await Promise.all(others.map((page) => page.evaluate(() => void window.app.session.refresh().then(() => ((window as unknown as { done: number }).done = Date.now())))));
+    const [holderId] = await lockHolders(others[0]!);
+    expect(holderId).toBeDefined();
+    const joined = await refreshEach(others);
     await sleep(200);
     const closedAt = Date.now();
     await holder!.close();
-    const done = await eventually(() => Promise.all(others.map((page) => page.evaluate(() => (window as unknown as { done?: number }).done).then((at) => at ?? Promise.reject(new Error('not yet'))))), 4000, 20);
+    // Released at once: the Web Lock goes with the page, at most a waiter holds one now.
+    expect(await lockHolders(others[0]!)).not.toContain(holderId);
+    const done = await joined.settled(4000);
     for (const at of done) expect(at - closedAt).toBeLessThan(2000);
     expect(await Promise.all(others.map(api))).toEqual([200, 200]);
     const stats = await eventually(async () => {

@@ -134,7 +134,7 @@ describe('createBrowserSession', () => {
     const server = stubServer();
     const channel = `stall-${Math.random()}`;
     const opened = [0, 1, 2].map(() => create({ fetch: server.fetch, channel, lock }));
-    // Right after the claims are posted (150 ms hello window), block for longer than the claim window:
+    // Right when the hello window ends (150 ms) and the lock is asked for, block the event loop:
     // the window timers then fire before the queued claims are delivered.
     setTimeout(() => {
       const end = Date.now() + 300;

@@ -134,3 +134,31 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000, e
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Server faults that hold the next refresh `ms` before it rotates anything, and drop it when the
+ * client went away (a tab closed), as a server should: `arm()` before the refresh to hold.
+ */
+export function holdNextRefresh(ms: number) {
+  let armed = false;
+  return {
+    arm: () => void (armed = true),
+    async faults(request: Request): Promise<Response | undefined> {
+      if (!armed) return undefined;
+      armed = false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        request.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      return request.signal.aborted ? new Response(null, { status: 499 }) : undefined;
+    },
+  };
+}
+
+/** Starts a refresh in every page; `settled()` resolves with when each one had its token, once all did. */
+export async function refreshEach(pages: Page[]): Promise<{ settled(withinMs: number): Promise<number[]> }> {
+  await Promise.all(pages.map((page) => page.evaluate(() => void window.app.session.refresh().then(() => ((window as unknown as { done: number }).done = Date.now())))));
+  return {
+    settled: (withinMs) => eventually(() => Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as { done?: number }).done).then((at) => at ?? Promise.reject(new Error('not yet'))))), withinMs, 20),
+  };
+}
