@@ -135,7 +135,7 @@ describe('createBrowserSession', () => {
     const channel = `stall-${Math.random()}`;
     const opened = [0, 1, 2].map(() => create({ fetch: server.fetch, channel, lock }));
     // Right when the hello window ends (150 ms) and the lock is asked for, block the event loop:
-    // the window timers then fire before the queued claims are delivered.
+    // the lock grant and the holder's result then queue behind it; still one refresh.
     setTimeout(() => {
       const end = Date.now() + 300;
       while (Date.now() < end);
