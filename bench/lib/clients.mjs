@@ -35,6 +35,15 @@ export function bareFetch({ store }) {
   };
 }
 
+/** The second control: the thinnest possible wrapper, one `async` line around fetch, sending the same header. */
+export function oneLineWrapper({ store }) {
+  const wrapped = async (input, init) => fetch(input, init);
+  return {
+    get: (url) => wrapped(url, { headers: { authorization: `Bearer ${store.access}` } }).then(readStatus),
+    dispose() {},
+  };
+}
+
 /** tokenward: a session whose refresher calls the token endpoint, and `createAuthFetch` around it. */
 export function tokenward({ origin, tokenUrl, store, knownExpired = false, fetch: baseFetch }) {
   // A token the client knows to be expired: signed in an hour ago, as far as the session's clock goes

@@ -28,6 +28,14 @@ export function targets(cases) {
     const met = mid - 2 * error >= 0.97 ? true : mid + 2 * error < 0.97 ? false : 'inconclusive';
     const value = `${mid.toFixed(3)} ± ${error.toFixed(3)} ${ratio(figure.ratio).split(' ')[1]}${control ? `; A/A control ${control.ratio.median.toFixed(3)} ± ${medianError(control.ratio.samples).toFixed(3)}` : ''}`;
     add(`throughput, ${inFlight} in flight (ratio of bare fetch: median ± standard error (min–max))`, '>= 0.97', value, met);
+    // What tokenward adds beyond what any wrapper costs: the gap to the one-line async wrapper.
+    const wrapper = throughput?.[inFlight]?.['one-line async wrapper (control)'];
+    if (wrapper) {
+      const gap = wrapper.ratio.median - mid;
+      const gapError = Math.hypot(error, medianError(wrapper.ratio.samples));
+      const close = gap - 2 * gapError <= 0.01 ? (gap + 2 * gapError <= 0.01 ? true : 'inconclusive') : false;
+      add(`throughput, ${inFlight} in flight, gap to the one-line async wrapper (its ratio minus tokenward's)`, '<= 0.01', `${gap.toFixed(3)} ± ${gapError.toFixed(3)} (wrapper ${wrapper.ratio.median.toFixed(3)})`, close);
+    }
   }
   for (const [name, figure] of Object.entries(cases.attachCost?.cases ?? {})) {
     if (name.startsWith('tokenward')) add(`attach cost, ${name.replace('tokenward ', '')}`, '< 1,000 ns', ns(figure.overheadNs.median), figure.overheadNs.median < 1000);
@@ -69,7 +77,7 @@ export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targ
     const names = Object.keys(throughput['1']);
     const cells = (figure) => [ratio(figure.ratio), Math.round(figure.requestsPerSecond).toLocaleString('en')];
     out.push(table(['client', '1 in flight', 'req/s', '64 in flight', 'req/s'], names.map((name) => [name, ...cells(throughput['1'][name]), ...cells(throughput['64'][name])])));
-    out.push(`\n1 in flight: ${cases.throughput.method[1]}. 64 in flight: ${cases.throughput.method[64]}. The A/A control (bare fetch against itself) shows how far noise alone moves a ratio in this run. Bare fetch sends the same \`Authorization\` header by hand; the server runs in its own process; axios goes through node:http rather than undici, so its ratio includes that difference.`);
+    out.push(`\n1 in flight: ${cases.throughput.method[1]}. 64 in flight: ${cases.throughput.method[64]}. The A/A control (bare fetch against itself) shows how far noise alone moves a ratio in this run; the one-line async wrapper control shows what any wrapper costs. Bare fetch sends the same \`Authorization\` header by hand; the server runs in its own process; axios goes through node:http rather than undici, so its ratio includes that difference.`);
   }
 
   const attach = cases.attachCost?.cases;

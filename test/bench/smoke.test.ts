@@ -71,6 +71,7 @@ describe('npm run bench -- --smoke', () => {
     const { throughput, attachCost, memory, node, bundleSize } = results.cases;
     for (const inFlight of ['1', '64']) {
       for (const figure of Object.values(throughput.inFlight[inFlight]!)) expect(figure.ratio.median).toBeGreaterThan(0);
+      expect(Object.keys(throughput.inFlight[inFlight]!)).toEqual(expect.arrayContaining(['bare fetch (A/A control)', 'one-line async wrapper (control)', 'tokenward']));
     }
     for (const figure of Object.values(attachCost.cases)) expect(Number.isFinite(figure.overheadNs.median)).toBe(true);
     expect(Number.isFinite(memory.subjects['tokenward createAuthFetch']!.growthBytes)).toBe(true);

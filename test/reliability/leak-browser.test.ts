@@ -86,8 +86,10 @@ describe('leak check (Chromium): the sentinel token goes only to the allowed ori
     expect(allowed.requests.filter((r) => r.url === '/auth/refresh').length).toBeGreaterThanOrEqual(8);
   });
 
-  it('the foreign origin never saw it: not in a URL, a header, a cookie or a body, not after a redirect', () => {
+  it('the foreign origin never saw it: not in a URL, a header, a cookie or a body, not after a redirect, not through a relative URL the parser turns into another host', () => {
     expect(foreign.requests.filter((r) => r.url === '/landing')).toHaveLength(2);
+    // The tricky relative URLs reached the foreign host (as fetch resolves them), in both modes, without the token.
+    expect(foreign.requests.filter((r) => r.method !== 'OPTIONS' && r.url.startsWith('/tricky?')).map((r) => r.url).sort()).toEqual(['/tricky?backslash', '/tricky?backslash', '/tricky?lead', '/tricky?lead', '/tricky?lf', '/tricky?lf', '/tricky?tab', '/tricky?tab', '/tricky?tab-backslash', '/tricky?tab-backslash']);
     expect(foreign.requests.length).toBeGreaterThanOrEqual(8);
     expect(foreign.requests.filter((r) => JSON.stringify(r).includes(SENTINEL))).toEqual([]);
   });

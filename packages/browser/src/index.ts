@@ -11,5 +11,6 @@ export type { CoordinatorTimings, TabCoordinator, TabCoordinatorOptions } from '
 export { createPageLifecycle } from './create-page-lifecycle.js';
 export type { PageLifecycleOptions } from './create-page-lifecycle.js';
 export { parsePeerMessage } from './coordinator/parse-peer-message.js';
+export { SignOutFailedError } from './sign-out-failed-error.js';
 export type { PeerMessage, PeerMessageType, PeerToken } from './coordinator/parse-peer-message.js';
 export type { Bus, LockPort } from './coordinator/ports.js';

@@ -12,7 +12,7 @@ export interface AuthFetchOptions {
   /** Headers to add for a request to an allowed origin. Default: `Authorization: Bearer <token>`. */
   headers?: (token: TokenSet, method: string) => Record<string, string>;
   /** `credentials` for requests to allowed origins (cookie mode uses `'include'`). Default: the caller's. */
-  credentials?: RequestCredentials;
+  credentials?: RequestInit['credentials'];
 }
 
 /**
@@ -23,23 +23,26 @@ export interface AuthFetchOptions {
  * const response = await authFetch('https://api.example.com/me');
  */
 export function createAuthFetch(session: Session, options: AuthFetchOptions = {}): typeof fetch {
-  const isAllowed = createOriginCheck(options.origins);
+  const targetOf = createOriginCheck(options.origins);
   const { retryUnauthorized = true, headers: headersFor = bearer, credentials } = options;
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const baseFetch = options.fetch ?? globalThis.fetch;
-    const request = typeof input === 'object' && typeof (input as Request).url === 'string' ? (input as Request) : undefined;
-    if (!isAllowed(request ? request.url : String(input))) return baseFetch(input, init);
+    // Decided on what fetch will request: a Request's own URL, or the string fetch would make of
+    // anything else (a URL, or an object whose `url` says one thing and whose string another).
+    const request = typeof input === 'string' ? undefined : asRequest(input);
+    const target = request ? (targetOf(request.url) === undefined ? undefined : request) : targetOf(String(input));
+    if (target === undefined) return baseFetch(input, init);
 
     const signal = init?.signal ?? request?.signal ?? undefined;
     const method = init?.method ?? request?.method ?? 'GET';
     // A Request's body is consumed by sending it: keep a copy for the one retry.
-    const spare = retryUnauthorized && request?.body ? request.clone() : input;
+    const spare = retryUnauthorized && request?.body ? request.clone() : target;
     const send = (target: RequestInfo | URL, token: TokenSet) =>
       baseFetch(target, withAuth(init, request, headersFor(token, method), credentials));
 
     const token = await session.getTokenSet({ signal });
-    const response = await send(input, token);
+    const response = await send(target, token);
     if (response.status !== 401 || !retryUnauthorized) return response;
 
     // Forces a refresh only if `token` is still current: a late 401 for a replaced token just retries.
@@ -57,6 +60,12 @@ export function createAuthFetch(session: Session, options: AuthFetchOptions = {}
   };
 }
 
+/** `input` as the Request fetch will send, if it is one: this realm's, or another's (an iframe's) copied. */
+function asRequest(input: RequestInfo | URL): Request | undefined {
+  if (input instanceof Request) return input;
+  return Object.prototype.toString.call(input) === '[object Request]' ? new Request(input as unknown as Request) : undefined;
+}
+
 function bearer(token: TokenSet): Record<string, string> {
   if (token.accessToken === undefined) return {};
   const scheme = /^bearer$/i.test(token.tokenType) ? 'Bearer' : token.tokenType;
@@ -64,7 +73,7 @@ function bearer(token: TokenSet): Record<string, string> {
 }
 
 /** The caller's init with our headers added; a header the caller set itself wins. */
-function withAuth(init: RequestInit | undefined, request: Request | undefined, extra: Record<string, string>, credentials: RequestCredentials | undefined): RequestInit {
+function withAuth(init: RequestInit | undefined, request: Request | undefined, extra: Record<string, string>, credentials: RequestInit['credentials']): RequestInit {
   const source = init?.headers ?? request?.headers;
   let headers: HeadersInit;
   if (source === undefined) headers = extra;

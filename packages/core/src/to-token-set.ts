@@ -1,10 +1,10 @@
 import { InvalidTokenResponseError, isTokenwardError } from './errors.js';
 import { readJwtTimes } from './read-jwt-times.js';
-import { MAX_LIFETIME_MS, MAX_TOKEN_LENGTH, MIN_LIFETIME_MS } from './rules/limits.js';
+import { ACCESS_TOKEN_PATTERN, MAX_LIFETIME_MS, MAX_TOKEN_LENGTH, MIN_LIFETIME_MS, TOKEN_TYPE_PATTERN } from './rules/limits.js';
 import type { TokenResponse, TokenSet } from './types.js';
 
 /**
- * Validates a token response and fixes its expiry on the local clock (DESIGN rule 5): `expiresAt`
+ * Validates a token response and fixes its expiry on the local clock (docs/architecture.md, rule 5): `expiresAt`
  * as given, else `expires_in` counted from when the request was sent (`sentAt`, never later than the
  * server meant), else a JWT `exp` corrected by the server's clock (`iat` or the `Date` header).
  * Throws `ERR_INVALID_TOKEN_RESPONSE` for anything unusable; adapters use it to read responses as the
@@ -14,14 +14,19 @@ import type { TokenResponse, TokenSet } from './types.js';
  */
 export function toTokenSet(response: TokenResponse, sentAt: number, id: number): TokenSet {
   if (typeof response !== 'object' || response === null) throw invalid('is not an object');
+  // A programming error no retry fixes: the refresher handed over the server's body as it came.
+  if (('access_token' in response || 'expires_in' in response) && response.accessToken === undefined && response.expiresIn === undefined) {
+    throw new InvalidTokenResponseError('Refresher returned an OAuth body (access_token): return fromOAuthResponse(body)', { kind: 'terminal' });
+  }
   const { accessToken, refreshToken, scope, tokenType } = response;
-  if (!isTokenString(accessToken) || !isTokenString(refreshToken)) throw invalid('has a malformed token');
+  if (!isTokenString(accessToken) || !isTokenString(refreshToken) || (accessToken !== undefined && !ACCESS_TOKEN_PATTERN.test(accessToken))) throw invalid('has a malformed token');
+  if (tokenType != null && !(typeof tokenType === 'string' && TOKEN_TYPE_PATTERN.test(tokenType))) throw invalid('has a malformed token type');
   const expiresAt = expiryOf(response, sentAt) ?? NaN;
   if (!(expiresAt - sentAt >= MIN_LIFETIME_MS && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has no usable expiry');
   return {
     id,
     accessToken,
-    tokenType: typeof tokenType === 'string' && tokenType.length < 64 ? tokenType : 'Bearer',
+    tokenType: tokenType ?? 'Bearer',
     expiresAt,
     obtainedAt: sentAt,
     refreshToken,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthFetch } from '../src/create-auth-fetch.js';
 import { createSession } from '../src/create-session.js';
 import type { Session } from '../src/types.js';
@@ -162,6 +162,9 @@ describe('createAuthFetch over real HTTP', () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'a', expiresIn: 1 }) });
     expect(() => createAuthFetch(session)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
     expect(() => createAuthFetch(session, { origins: ['not a url'] })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
+    expect(() => createAuthFetch(session, { origins: 'https://api.example.com' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', message: "`origins` must be an array, like ['https://api.example.com']" }),
+    );
   });
 
   it('throws a typed error and sends nothing when not signed in', async () => {
@@ -171,5 +174,70 @@ describe('createAuthFetch over real HTTP', () => {
     const before = world.state.seen.length;
     await expect(authFetch(`${api.url}/x`)).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
     expect(world.state.seen.length).toBe(before);
+  });
+});
+
+describe('createAuthFetch: the URL checked is the URL fetched', () => {
+  const page = 'https://app.example.com/dir/page';
+  afterEach(() => {
+    delete (globalThis as { location?: unknown }).location;
+  });
+
+  /** A fetch that resolves what it is given as a browser's fetch would, and records where it went with what. */
+  function browserLikeFetch() {
+    const sent: Array<{ url: string; authorization: string | null; credentials?: string }> = [];
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = input instanceof Request ? input : undefined;
+      const url = new URL(request ? request.url : String(input), page).href;
+      sent.push({ url, authorization: new Headers(init?.headers ?? request?.headers).get('authorization'), credentials: init?.credentials });
+      return new Response('{}');
+    }) as typeof globalThis.fetch;
+    return { fetch, sent };
+  }
+
+  function pageSession() {
+    (globalThis as { location?: unknown }).location = { origin: 'https://app.example.com', href: page };
+    return createSession({ refresh: async () => ({ accessToken: 'page-token', expiresIn: 300 }), tokens: { accessToken: 'page-token', expiresIn: 300 } });
+  }
+
+  it.each(['/\t/evil.com/steal', '/\n/evil.com/steal', '/\r/evil.com/steal', '\t//evil.com/steal', ' //evil.com/steal', '/\\evil.com/steal', '\\\\evil.com/steal', '/\t\\evil.com/steal'])(
+    'sends %j to evil.com without the token or credentials',
+    async (url) => {
+      const session = pageSession();
+      const { fetch, sent } = browserLikeFetch();
+      const authFetch = createAuthFetch(session, { fetch, credentials: 'include' });
+      await authFetch(url);
+      expect(sent).toEqual([{ url: 'https://evil.com/steal', authorization: null, credentials: undefined }]);
+      session.dispose();
+    },
+  );
+
+  it('sends a relative path exactly where it checked it, with the token', async () => {
+    const session = pageSession();
+    const { fetch, sent } = browserLikeFetch();
+    await createAuthFetch(session, { fetch })('/api\t/me');
+    await createAuthFetch(session, { fetch })('me');
+    expect(sent).toEqual([
+      { url: 'https://app.example.com/api/me', authorization: 'Bearer page-token', credentials: undefined },
+      { url: 'https://app.example.com/dir/me', authorization: 'Bearer page-token', credentials: undefined },
+    ]);
+    session.dispose();
+  });
+
+  it('checks a Request-like object by the URL fetch will use, not by its `url` property', async () => {
+    const session = pageSession();
+    const { fetch, sent } = browserLikeFetch();
+    const spoof = { url: 'https://app.example.com/api/me', toString: () => 'https://evil.com/steal' };
+    await createAuthFetch(session, { fetch })(spoof as unknown as Request);
+    expect(sent).toEqual([{ url: 'https://evil.com/steal', authorization: null, credentials: undefined }]);
+    session.dispose();
+  });
+
+  it('sends a URL object to the allowed origin with the token', async () => {
+    const session = pageSession();
+    const { fetch, sent } = browserLikeFetch();
+    await createAuthFetch(session, { fetch })(new URL('https://app.example.com/api/me'));
+    expect(sent).toEqual([{ url: 'https://app.example.com/api/me', authorization: 'Bearer page-token', credentials: undefined }]);
+    session.dispose();
   });
 });

@@ -34,10 +34,36 @@ describe('toTokenSet', () => {
     ['an empty access token', { accessToken: '', expiresIn: 60 }],
     ['a JWT already expired', { accessToken: fakeJwt({ iat: 100, exp: 50 }) }],
     ['a non-numeric JWT exp', { accessToken: fakeJwt({ exp: 'tomorrow' }) }],
+    ['an access token with CR LF (a header injection)', { accessToken: 'abc\r\nX-Evil: 1', expiresIn: 60 }],
+    ['an access token with a NUL', { accessToken: 'abc\u0000def', expiresIn: 60 }],
+    ['an access token with a space', { accessToken: 'abc def', expiresIn: 60 }],
+    ['an access token with non-ASCII', { accessToken: 'abcé', expiresIn: 60 }],
+    ['a token type with a space', { accessToken: 'opaque', tokenType: 'Bearer x', expiresIn: 60 }],
+    ['a token type with CR LF', { accessToken: 'opaque', tokenType: 'Bearer\r\nX-Evil: 1', expiresIn: 60 }],
+    ['an empty token type', { accessToken: 'opaque', tokenType: '', expiresIn: 60 }],
     ['not an object', 'access_token=abc'],
     ['null', null],
   ])('refuses %s with ERR_INVALID_TOKEN_RESPONSE', (_name, input) => {
     expect(() => toTokenSet(input as TokenResponse, sentAt, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TOKEN_RESPONSE' }));
+  });
+
+  it('refuses a token that cannot go in a header without quoting any of it', () => {
+    const secret = 'SECRET-4b1d\r\nX-Evil: 1';
+    const error = (() => {
+      try {
+        toTokenSet({ accessToken: secret, expiresIn: 60 }, sentAt, 1);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toMatchObject({ code: 'ERR_INVALID_TOKEN_RESPONSE' });
+    expect(`${error?.message} ${error?.stack} ${JSON.stringify(error)}`).not.toContain('SECRET-4b1d');
+  });
+
+  it('accepts every printable ASCII access token and token68-style token types', () => {
+    const printable = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join('');
+    expect(toTokenSet({ accessToken: printable, tokenType: 'DPoP', expiresIn: 60 }, sentAt, 1)).toMatchObject({ accessToken: printable, tokenType: 'DPoP' });
+    expect(toTokenSet({ accessToken: 'a', tokenType: "N_A.m-e!#$%&'*+^`|~", expiresIn: 60 }, sentAt, 1).tokenType).toBe("N_A.m-e!#$%&'*+^`|~");
   });
 
   it('accepts a fractional expires_in and a numeric string', () => {

@@ -131,7 +131,20 @@ function answerApi(path: string, token: string | undefined, api: { issued: strin
   return json(200, { ok: true });
 }
 
-export const startForeignServer = () => start(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'foreign' }));
+/**
+ * The foreign origin, as an attacker would run it: it grants every CORS preflight (any header,
+ * credentials included), so a browser really sends it whatever a page's fetch would attach.
+ */
+export const startForeignServer = () =>
+  start((request) => {
+    const cors = {
+      'access-control-allow-origin': request.headers.origin ?? '*',
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-headers': request.headers['access-control-request-headers'] ?? '*',
+      'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+    };
+    return { status: request.method === 'OPTIONS' ? 204 : 200, headers: { 'content-type': 'text/plain', ...cors }, body: request.method === 'OPTIONS' ? '' : 'foreign' };
+  });
 
 const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 

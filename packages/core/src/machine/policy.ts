@@ -22,11 +22,22 @@ export function refreshAtFor(token: TokenSet, policy: RefreshPolicy, rand: numbe
 /** The longest `Retry-After` honoured: a longer one is a misconfiguration, not advice. */
 const MAX_RETRY_AFTER_MS = 15 * 60_000;
 
-/** Full-jitter exponential backoff, never sooner than the server's `Retry-After` (up to 15 minutes). */
+/**
+ * Floors no policy can go under: a failing endpoint sees at most a few calls a second whatever
+ * `backoffMs` and `maxBackoffMs` say (0 once meant hundreds a second).
+ */
+const MIN_BACKOFF_MS = 50;
+const MIN_MAX_BACKOFF_MS = 1_000;
+
+/**
+ * Full-jitter exponential backoff (from `backoffMs`, at least 50 ms, doubling to `maxBackoffMs`, at
+ * least 1 s), never under a quarter of the ceiling nor sooner than the server's `Retry-After` (up to
+ * 15 minutes).
+ */
 export function backoffDelay(failures: number, policy: RefreshPolicy, rand: number, retryAfterMs?: number): number {
-  const ceiling = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.min(failures - 1, 30));
+  const base = Math.max(policy.backoffMs, MIN_BACKOFF_MS);
+  const ceiling = Math.min(Math.max(policy.maxBackoffMs, MIN_MAX_BACKOFF_MS), base * 2 ** Math.min(failures - 1, 30));
   // NaN fails the comparison: a hostile value (NaN, Infinity, 1e23) must not park the session for good.
   const asked = (retryAfterMs ?? 0) > 0 ? Math.min(retryAfterMs!, MAX_RETRY_AFTER_MS) : 0;
-  // A small floor keeps a zero draw from turning into an immediate retry.
-  return Math.max(asked, Math.max(ceiling * rand, Math.min(50, ceiling)));
+  return Math.max(asked, ceiling * rand, ceiling / 4, MIN_BACKOFF_MS);
 }
