@@ -7,7 +7,6 @@ import { defaultPolicy } from './machine/policy.js';
 import { initialState } from './machine/state.js';
 import { transition } from './machine/transition.js';
 import { systemClock } from './system-clock.js';
-import { toSharedToken } from './to-shared-token.js';
 import { toTokenSet } from './to-token-set.js';
 import type { GetTokenOptions, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, TokenSet } from './types.js';
 
@@ -136,10 +135,9 @@ export function createSession(options: SessionOptions): Session {
 
   function onPeer(message: PeerAnnouncement): void {
     if (message.type === 'tokens') {
-      // Peers are another tab's code: their token is re-validated here, and shared fields only kept.
+      // Peers are another tab's code: their token is re-validated here (the machine keeps its shared fields only).
       try {
-        const { obtainedAt } = message.token;
-        message = { ...message, token: toSharedToken(toTokenSet({ ...message.token, expiresIn: undefined, serverDate: undefined }, obtainedAt, 0)) };
+        message = { ...message, token: toTokenSet({ ...message.token, expiresIn: undefined, serverDate: undefined }, message.token.obtainedAt, 0) };
       } catch {
         return;
       }

@@ -1,14 +1,7 @@
 /** OAuth error codes that no retry can fix: the grant or the client configuration must change. */
-export const SESSION_ENDING_ERRORS: ReadonlySet<string> = /* @__PURE__ */ new Set([
-  'invalid_grant',
-  'invalid_client',
-  'unauthorized_client',
-  'invalid_scope',
-  'invalid_target',
-  'invalid_request',
-  'unsupported_grant_type',
-  'access_denied',
-]);
+export const SESSION_ENDING_ERRORS: ReadonlySet<string> = /* @__PURE__ */ new Set(
+  'invalid_grant invalid_client unauthorized_client invalid_scope invalid_target invalid_request unsupported_grant_type access_denied'.split(' '),
+);
 
 /** OAuth error codes that say "later", whatever the status. */
 export const TRANSIENT_ERRORS: ReadonlySet<string> = /* @__PURE__ */ new Set(['temporarily_unavailable', 'slow_down', 'server_error']);
