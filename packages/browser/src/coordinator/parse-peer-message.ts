@@ -88,7 +88,7 @@ export function parsePeerMessage(data: unknown, now: number): PeerMessage | unde
   return age >= -MAX_AHEAD_MS && (age <= MAX_AGE_MS || ANNOUNCEMENTS.has(data.type)) ? (data as unknown as PeerMessage) : undefined;
 }
 
-/** Known keys only, each checked (a missing one as undefined) and bounded: no message exceeds about 18 KiB. */
+/** Known keys only, each checked (a missing one as undefined) and bounded: no message exceeds about 66 KiB. */
 function matches(value: unknown, shape: Record<string, Check>): boolean {
   return isRecord(value) && Object.keys(value).every((key) => Object.hasOwn(shape, key)) && Object.keys(shape).every((key) => shape[key]!(value[key]));
 }

@@ -40,7 +40,7 @@ describe('parsePeerMessage', () => {
     ['tokens without a token', { ...envelope, type: 'tokens', signedIn: false }],
     ['tokens with a refresh token', { ...envelope, type: 'tokens', token: { ...token, refreshToken: 'r' }, signedIn: false }],
     ['tokens expiring before obtained', { ...envelope, type: 'tokens', token: { ...token, expiresAt: token.obtainedAt }, signedIn: false }],
-    ['tokens with an oversized access token', { ...envelope, type: 'tokens', token: { ...token, accessToken: 'x'.repeat(16_385) }, signedIn: false }],
+    ['tokens with an oversized access token', { ...envelope, type: 'tokens', token: { ...token, accessToken: 'x'.repeat(65_537) }, signedIn: false }],
     ['tokens with a header-breaking access token', { ...envelope, type: 'tokens', token: { ...token, accessToken: 'a\r\nb' }, signedIn: false }],
     ['tokens with an oversized scope', { ...envelope, type: 'tokens', token: { ...token, scope: 's'.repeat(1025) }, signedIn: false }],
     ['tokens with a string signedIn', { ...envelope, type: 'tokens', token, signedIn: 'yes' }],

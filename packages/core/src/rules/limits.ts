@@ -8,8 +8,8 @@ export const MIN_LIFETIME_MS = 1000;
 export const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 /** How far ahead of the local clock a peer's `obtainedAt` may be: the tabs of a browser share one clock. */
 export const PEER_SKEW_MS = 2_000;
-/** What can stand in an `Authorization` header unquoted: printable ASCII, no spaces (a CR, LF or NUL would split or break it), at most 16 KiB. */
-export const ACCESS_TOKEN_PATTERN = /^[\x21-\x7e]{1,16384}$/;
+/** What can stand in an `Authorization` header unquoted: printable ASCII, no spaces (a CR, LF or NUL would split or break it), at most `MAX_TOKEN_LENGTH`. */
+export const ACCESS_TOKEN_PATTERN = /^[\x21-\x7e]{1,65536}$/;
 /** An auth scheme (`Bearer`, `DPoP`, `cookie`): an RFC 9110 token, the word before the credentials. */
 export const TOKEN_TYPE_PATTERN = /^[\w!#$%&'*+.^`|~-]{1,63}$/;
 /** An OAuth error code or an expiry reason as events and messages carry it. */
