@@ -112,6 +112,10 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     // A 2 s refresh timeout: a stuck holder is left behind after 4 s (the timeout plus 2 s).
     const [holder, ...others] = await s.open(3, 'bearer', '&timeout=2000');
     await s.resetStats();
+    await Promise.all([holder!, ...others].map((page) => page.evaluate(() => void (window.app.events.length = 0))));
+    // Proof the page really froze: the `freeze` event fires when it does.
+    await holder!.evaluate(() => document.addEventListener('freeze', () => ((window as unknown as { froze: boolean }).froze = true)));
+    const before = await Promise.all(others.map((page) => page.evaluate(() => window.app.session.getSnapshot().expiresAt)));
     hold = true;
     void holder!.evaluate(() => void window.app.session.refresh().catch(() => {}));
     await eventually(async () => expect((await s.stats()).refreshRequests).toBe(1));
@@ -124,10 +128,14 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     expect(during).toEqual([200, 200]);
     await eventually(async () => expect(Math.min(...(await Promise.all(others.map((page) => page.evaluate(() => window.app.count('refreshed'))))))).toBeGreaterThanOrEqual(1), 8000, 50);
     const tookMs = Date.now() - frozenAt;
-    // The lock wait (4 s) plus one backoff after the timed-out attempt (at most 1 s), plus slack.
+    const after = await Promise.all(others.map((page) => page.evaluate(() => window.app.session.getSnapshot().expiresAt)));
+    after.forEach((expiresAt, i) => expect(expiresAt).toBeGreaterThan(before[i]!));
+    // Past the lock wait (4 s from the holder's lock), within it plus one backoff (1 s) and slack.
+    expect(tookMs).toBeGreaterThanOrEqual(3_000);
     expect(tookMs).toBeLessThan(6_500);
     expect(await Promise.all(others.map(api))).toEqual([200, 200]);
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    expect(await holder!.evaluate(() => (window as unknown as { froze?: boolean }).froze)).toBe(true);
     await eventually(async () => expect(await holder!.evaluate(() => window.app.session.getSnapshot().status)).toBe('active'), 10_000, 100);
     await sleep(1000);
     const stats = await s.stats();
