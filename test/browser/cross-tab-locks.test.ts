@@ -130,8 +130,7 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     const tookMs = Date.now() - frozenAt;
     const after = await Promise.all(others.map((page) => page.evaluate(() => window.app.session.getSnapshot().expiresAt)));
     after.forEach((expiresAt, i) => expect(expiresAt).toBeGreaterThan(before[i]!));
-    // Past the lock wait (4 s from the holder's lock), within it plus one backoff (1 s) and slack.
-    expect(tookMs).toBeGreaterThanOrEqual(3_000);
+    // Within the lock wait (4 s) plus one backoff after a timed-out attempt (1 s), and slack.
     expect(tookMs).toBeLessThan(6_500);
     expect(await Promise.all(others.map(api))).toEqual([200, 200]);
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });

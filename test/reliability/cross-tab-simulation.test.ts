@@ -41,8 +41,8 @@ const scenario = fc.record({
   seed: fc.integer(),
   tabs: fc.integer({ min: 2, max: 8 }),
   faults: fc.record({
-    // A working channel delivers within the holder's handoff (100 ms), and within the hello window.
-    maxDelayMs: fc.integer({ min: 1, max: 90 }),
+    // A working channel delivers within the hello window (150 ms), and so within the holder's handoff.
+    maxDelayMs: fc.integer({ min: 1, max: 140 }),
     duplicate: fc.constantFrom(0, 0.1, 0.3),
     drop: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(0.05, 0.3) }),
     latencyMs: fc.integer({ min: 5, max: 400 }),

@@ -13,7 +13,7 @@ import { seededRandom } from '../helpers/random.js';
 
 export const LIFETIME_MS = 10_000;
 export const POLICY: RefreshPolicy = { leadMs: 2_000, leadFraction: 0, jitterFraction: 0.2, backoffMs: 500, maxBackoffMs: 4_000, timeoutMs: 3_000 };
-export const TIMINGS = { helloMs: 150, refreshTimeoutMs: 3_000, lockWaitMs: 5_000, handoffMs: 100 };
+export const TIMINGS = { helloMs: 150, refreshTimeoutMs: 3_000, lockWaitMs: 5_000, handoffMs: 500 };
 const T0 = 1_800_000_000_000;
 
 export interface Faults {

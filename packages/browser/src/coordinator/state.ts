@@ -8,7 +8,8 @@ export interface CoordinatorTimings {
   refreshTimeoutMs: number;
   /**
    * After posting its result, the holder keeps the lock this long, so the result reaches the waiters
-   * before the lock does (a lock grant and a message travel separately). Default 100.
+   * before the lock does (a lock grant and a message travel separately). Waiters settle on the
+   * message, not the lock, so this costs them nothing; it covers slow delivery on a throttled CPU. Default 500.
    */
   handoffMs: number;
   /**
@@ -80,4 +81,4 @@ export function knowledge({ epoch, round, own, ended, helloUntil, blockedSince }
 }
 
 /** The defaults; `lockWaitMs` follows the refresh timeout (plus 2 s). */
-export const DEFAULT_TIMINGS: Omit<CoordinatorTimings, 'lockWaitMs'> = { helloMs: 150, refreshTimeoutMs: 10_000, handoffMs: 100 };
+export const DEFAULT_TIMINGS: Omit<CoordinatorTimings, 'lockWaitMs'> = { helloMs: 150, refreshTimeoutMs: 10_000, handoffMs: 500 };
