@@ -14,10 +14,11 @@ export default defineConfig({
   resolve: {
     // Unit tests run against sources; test/ scenarios load built bundles where they need them.
     alias: [
-      { find: /^@tokenward\/core\/(ky|testing)$/, replacement: src('core/src/$1.ts') },
+      { find: /^@tokenward\/core\/(ky|axios|internal|testing)$/, replacement: src('core/src/$1.ts') },
       { find: /^@tokenward\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@tokenward\/browser$/, replacement: src('browser/src/index.ts') },
       { find: /^@tokenward\/node$/, replacement: src('node/src/index.ts') },
+      { find: /^@tokenward\/react$/, replacement: src('react/src/index.ts') },
     ],
   },
   test: {
@@ -31,7 +32,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.{ts,tsx}', 'examples/*/test/**/*.test.ts'],
           exclude: scenarios,
           sequence: { groupOrder: 0 },
         },
