@@ -61,7 +61,7 @@ describe('getSnapshot and subscribe', () => {
     unsubscribe();
     session.signOut();
     await flush();
-    expect(calls.count).toBe(2);
+    expect(calls.count).toBe(3);
   });
 
   it('notifies a subscriber when a token is adopted from another tab', async () => {
