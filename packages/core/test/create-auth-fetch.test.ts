@@ -2,33 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthFetch } from '../src/create-auth-fetch.js';
 import { createSession } from '../src/create-session.js';
 import type { Session } from '../src/types.js';
-import { sleep, startServer, type TestServer } from './helpers/http-server.js';
-
-/**
- * An API that accepts only the newest token its token endpoint issued, and a token endpoint that
- * counts its calls. Latency can be jittered per request.
- */
-function createWorld() {
-  const state = { issued: 0, refreshCalls: 0, jitterMs: 0, seen: [] as Array<{ path: string; authorization?: string; body: string }> };
-  const current = () => `tok-${state.issued}`;
-  const refresh = async () => {
-    state.refreshCalls++;
-    await sleep(5);
-    state.issued++;
-    return { accessToken: current(), expiresIn: 300 };
-  };
-  const handler = async (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse, body: string) => {
-    state.seen.push({ path: request.url!, authorization: request.headers.authorization, body });
-    if (state.jitterMs) await sleep(Math.random() * state.jitterMs);
-    if (request.url === '/redirect') {
-      response.writeHead(302, { location: `${foreign.url}/landing` }).end();
-      return;
-    }
-    const ok = request.headers.authorization === `Bearer ${current()}`;
-    response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, body }));
-  };
-  return { state, refresh, handler };
-}
+import { createWorld } from './helpers/auth-world.js';
+import { startServer, type TestServer } from './helpers/http-server.js';
 
 let world: ReturnType<typeof createWorld>;
 let api: TestServer;
@@ -36,7 +11,7 @@ let foreign: TestServer;
 let foreignSeen: Array<string | undefined>;
 
 beforeAll(async () => {
-  world = createWorld();
+  world = createWorld(() => foreign.url);
   api = await startServer(world.handler);
   foreignSeen = [];
   foreign = await startServer((request, response) => {

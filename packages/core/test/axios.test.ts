@@ -1,0 +1,195 @@
+import { Readable } from 'node:stream';
+import axios, { AxiosError } from 'axios';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachAuth } from '../src/axios.js';
+import { createSession } from '../src/create-session.js';
+import type { Session } from '../src/types.js';
+import { createWorld } from './helpers/auth-world.js';
+import { startServer, type TestServer } from './helpers/http-server.js';
+
+let world: ReturnType<typeof createWorld>;
+let api: TestServer;
+let foreign: TestServer;
+let foreignSeen: Array<{ path: string; authorization?: string }>;
+
+beforeAll(async () => {
+  world = createWorld(() => foreign.url);
+  api = await startServer(world.handler);
+  foreignSeen = [];
+  foreign = await startServer((request, response) => {
+    foreignSeen.push({ path: request.url!, authorization: request.headers.authorization });
+    response.end('foreign');
+  });
+});
+afterAll(async () => {
+  await api.close();
+  await foreign.close();
+});
+
+/** A session that believes its token is valid, while the API only accepts newer ones. */
+function staleSession(): Session {
+  world.state.refreshCalls = 0;
+  world.state.issued++;
+  return createSession({ refresh: world.refresh, tokens: { accessToken: 'tok-stale', expiresIn: 300 } });
+}
+
+const seenAt = (path: string) => world.state.seen.filter((s) => s.path === path);
+
+describe('attachAuth (axios) over real HTTP', () => {
+  it('makes exactly 1 refresh call and fails 0 of 100 concurrent requests when the server answers 401 with jittered latency', async () => {
+    const session = staleSession();
+    const client = axios.create({ baseURL: api.url });
+    attachAuth(client, session, { origins: [api.url] });
+    world.state.jitterMs = 30;
+    const outcomes = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => client.get(`/item/${i}`)));
+    world.state.jitterMs = 0;
+    expect(outcomes.filter((o) => o.status !== 'fulfilled' || o.value.status !== 200)).toHaveLength(0);
+    expect(world.state.refreshCalls).toBe(1);
+    session.dispose();
+  });
+
+  it('retries a late 401 for an already replaced token without a second refresh', async () => {
+    const session = staleSession();
+    const client = axios.create();
+    attachAuth(client, session, { origins: [api.url] });
+    expect((await client.get(`${api.url}/a`)).status).toBe(200);
+    // A request that went out with the stale token earlier and is refused only now.
+    session.invalidate('tok-stale');
+    expect((await client.get(`${api.url}/b`)).status).toBe(200);
+    expect(world.state.refreshCalls).toBe(1);
+    session.dispose();
+  });
+
+  it('gives a second 401 back to the caller: one retry, no loop', async () => {
+    const session = createSession({ refresh: async () => ({ accessToken: 'never-accepted', expiresIn: 300 }), tokens: { accessToken: 'x', expiresIn: 300 } });
+    const client = axios.create();
+    attachAuth(client, session, { origins: [api.url] });
+    const error = await client.get(`${api.url}/always-401`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AxiosError);
+    expect((error as AxiosError).response?.status).toBe(401);
+    expect(seenAt('/always-401')).toHaveLength(2);
+    session.dispose();
+  });
+
+  it('retries a 401 that validateStatus lets through as a response', async () => {
+    const session = staleSession();
+    const client = axios.create({ validateStatus: () => true });
+    attachAuth(client, session, { origins: [api.url] });
+    expect((await client.get(`${api.url}/lenient`)).status).toBe(200);
+    expect(seenAt('/lenient')).toHaveLength(2);
+    expect(world.state.refreshCalls).toBe(1);
+    session.dispose();
+  });
+
+  it.each([
+    ['a JSON object', { order: 42, items: ['a', 'b'] }, JSON.stringify({ order: 42, items: ['a', 'b'] })],
+    ['a string', 'plain text', 'plain text'],
+    ['URLSearchParams', new URLSearchParams({ a: '1', b: 'two words' }), 'a=1&b=two+words'],
+    ['a Buffer', Buffer.from('bytes'), 'bytes'],
+  ])('replays %s as a POST body intact after a 401', async (name, data, expected) => {
+    const session = staleSession();
+    const client = axios.create({ baseURL: api.url });
+    attachAuth(client, session, { origins: [api.url] });
+    const path = `/orders/${encodeURIComponent(name)}`;
+    const response = await client.post(path, data);
+    expect(response.data).toEqual({ ok: true, body: expected });
+    expect(seenAt(path).map((s) => s.body)).toEqual([expected, expected]);
+    session.dispose();
+  });
+
+  it('sends a stream body once and hands the 401 back, while the session still refreshes', async () => {
+    const session = staleSession();
+    const client = axios.create({ baseURL: api.url });
+    attachAuth(client, session, { origins: [api.url] });
+    const error = await client.post('/upload', Readable.from(['streamed'])).catch((e: unknown) => e);
+    expect((error as AxiosError).response?.status).toBe(401);
+    expect(seenAt('/upload')).toHaveLength(1);
+    await session.getAccessToken();
+    expect(world.state.refreshCalls).toBe(1);
+    session.dispose();
+  });
+
+  it('decides on the URL axios sends: baseURL + url + params, absolute URLs, allowAbsoluteUrls, redirects', async () => {
+    const session = staleSession();
+    await session.refresh();
+    const token = `Bearer ${await session.getAccessToken()}`;
+    foreignSeen.length = 0;
+    const allowedBase = axios.create({ baseURL: api.url });
+    const foreignBase = axios.create({ baseURL: foreign.url });
+    const pinned = axios.create({ baseURL: api.url, allowAbsoluteUrls: false });
+    for (const client of [allowedBase, foreignBase, pinned]) attachAuth(client, session, { origins: [api.url] });
+
+    await allowedBase.get('/search', { params: { q: 'a b' } });
+    await allowedBase.get(`${foreign.url}/absolute`);
+    await foreignBase.get('/on-foreign-base');
+    await foreignBase.get(`${api.url}/absolute-to-allowed`);
+    await pinned.get(`${foreign.url}/pinned`);
+    await allowedBase.get('/redirect');
+
+    expect(seenAt('/search?q=a+b').map((s) => s.authorization)).toEqual([token]);
+    expect(seenAt('/absolute-to-allowed').map((s) => s.authorization)).toEqual([token]);
+    // allowAbsoluteUrls: false joins the absolute URL onto the allowed base: it stays there, with the token.
+    expect(seenAt(`/${foreign.url}/pinned`).map((s) => s.authorization)).toEqual([token]);
+    expect(foreignSeen).toEqual([
+      { path: '/absolute', authorization: undefined },
+      { path: '/on-foreign-base', authorization: undefined },
+      { path: '/landing', authorization: undefined },
+    ]);
+    session.dispose();
+  });
+
+  it('keeps a caller-set Authorization header, and detaches', async () => {
+    const session = staleSession();
+    const client = axios.create({ baseURL: api.url });
+    const detach = attachAuth(client, session, { origins: [api.url], retryUnauthorized: false });
+    await client.get('/own', { headers: { Authorization: 'Basic abc' }, validateStatus: () => true });
+    await client.get('/ours', { validateStatus: () => true });
+    detach();
+    await client.get('/detached', { validateStatus: () => true });
+    expect([...seenAt('/own'), ...seenAt('/ours'), ...seenAt('/detached')].map((s) => s.authorization)).toEqual(['Basic abc', 'Bearer tok-stale', undefined]);
+    session.dispose();
+  });
+
+  it("rejects as axios does (a cancel) when the caller aborts while a refresh is pending, and sends nothing", async () => {
+    const session = createSession({ refresh: () => new Promise(() => {}) });
+    const client = axios.create({ baseURL: api.url });
+    attachAuth(client, session, { origins: [api.url] });
+    const controller = new AbortController();
+    const pending = client.get('/slow', { signal: controller.signal });
+    controller.abort();
+    expect(axios.isCancel(await pending.catch((e: unknown) => e))).toBe(true);
+    expect(seenAt('/slow')).toHaveLength(0);
+    session.dispose();
+  });
+
+  it('in a page, sends tricky relative URLs to where the browser would, without the token', async () => {
+    const page = 'https://app.example.com/dir/page';
+    (globalThis as { location?: unknown }).location = { origin: 'https://app.example.com', href: page };
+    try {
+      const session = createSession({ refresh: async () => ({ accessToken: 'page-token', expiresIn: 300 }), tokens: { accessToken: 'page-token', expiresIn: 300 } });
+      const sent: Array<[string, unknown]> = [];
+      // Resolves the URL as XMLHttpRequest would, against the page.
+      const client = axios.create({
+        adapter: async (config) => {
+          sent.push([new URL(client.getUri(config), page).href, config.headers.get('authorization')]);
+          return { data: '', status: 200, statusText: 'OK', headers: {}, config };
+        },
+      });
+      attachAuth(client, session);
+      await client.get('/\t/evil.com/steal');
+      await client.get('/api/me', { params: { a: 1 } });
+      expect(sent).toEqual([
+        ['https://evil.com/steal', undefined],
+        ['https://app.example.com/api/me?a=1', 'Bearer page-token'],
+      ]);
+      session.dispose();
+    } finally {
+      delete (globalThis as { location?: unknown }).location;
+    }
+  });
+
+  it('requires origins outside a browser', () => {
+    const session = createSession({ refresh: async () => ({ accessToken: 'a', expiresIn: 1 }) });
+    expect(() => attachAuth(axios.create(), session)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
+  });
+});
