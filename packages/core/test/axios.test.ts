@@ -193,3 +193,21 @@ describe('attachAuth (axios) over real HTTP', () => {
     expect(() => attachAuth(axios.create(), session)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
 });
+
+describe("the README's axios snippet", () => {
+  it('runs as written against a real API', async () => {
+    const session = staleSession();
+    const apiOrigin = api.url; // the README has 'https://api.example.com'
+    // From the README:
+    const client = axios.create({ baseURL: apiOrigin });
+    const detach = attachAuth(client, session, { origins: [apiOrigin] });
+
+    const { data: me } = await client.get('/me');
+    detach(); // requests from here on go without the token
+    // End of the README's code.
+    expect(me).toEqual({ ok: true, body: '' });
+    expect(seenAt('/me').map((s) => s.authorization)).toEqual(['Bearer tok-stale', `Bearer tok-${world.state.issued}`]);
+    expect(world.state.refreshCalls).toBe(1);
+    session.dispose();
+  });
+});

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld } from '../../core/test/helpers/auth-world.js';
 import { startServer, type TestServer } from '../../core/test/helpers/http-server.js';
 import { createAuthInterceptor } from '../src/create-auth-interceptor.js';
+import { createClientCredentials } from '../src/create-client-credentials.js';
 
 let world: ReturnType<typeof createWorld>;
 let api: TestServer;
@@ -172,5 +173,37 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'a', expiresIn: 1 }) });
     expect(() => createAuthInterceptor(session, { origins: ['not a url'] })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
     expect(() => createAuthInterceptor(session, undefined as never)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
+  });
+});
+
+describe("the README's undici snippet", () => {
+  it('runs as written: client credentials from a real token endpoint, undici.request and undici.fetch with the token', async () => {
+    const issued: string[] = [];
+    const authServer = await startServer((request, response, form) => {
+      const grant = new URLSearchParams(form).get('grant_type');
+      issued.push(`${grant} ${request.headers.authorization?.split(' ')[0]}`);
+      world.state.issued++;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `tok-${world.state.issued}`, token_type: 'Bearer', expires_in: 300 }));
+    });
+    const entry = { amount: 42 };
+    const ledgerOrigin = api.url; // the README has 'https://ledger.example.com'
+    const tokens = createClientCredentials({ tokenEndpoint: `${authServer.url}/token`, clientId: 'billing', clientSecret: 'secret' });
+    // From the README:
+    const ledger = tokens.session({ audience: ledgerOrigin });
+    const dispatcher = new Agent().compose(createAuthInterceptor(ledger, { origins: [ledgerOrigin] }));
+
+    const { statusCode } = await request(`${ledgerOrigin}/entries`, { dispatcher, method: 'POST', body: JSON.stringify(entry) });
+    const entries = await undiciFetch(`${ledgerOrigin}/entries`, { dispatcher }).then((r) => r.json());
+    // End of the README's code.
+    expect(statusCode).toBe(200);
+    expect(entries).toEqual({ ok: true, body: '' });
+    expect(seenAt('/entries').map((s) => [s.authorization, s.body])).toEqual([
+      [`Bearer tok-${world.state.issued}`, JSON.stringify(entry)],
+      [`Bearer tok-${world.state.issued}`, ''],
+    ]);
+    expect(issued).toEqual(['client_credentials Basic']);
+    tokens.dispose();
+    await dispatcher.close();
+    await authServer.close();
   });
 });
