@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { createSession, type Session } from '@tokenward/core';
+import { RefreshFailedError, createSession, type Session } from '@tokenward/core';
 import { Agent, fetch as undiciFetch, getGlobalDispatcher, interceptors, request, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld } from '../../core/test/helpers/auth-world.js';
@@ -169,6 +169,33 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
     session.dispose();
   });
 
+  it('hands the held 401 over as it came when no fresh token can be had', async () => {
+    const session = createSession({
+      tokens: { accessToken: 'tok-refused', expiresIn: 300 },
+      refresh: () => Promise.reject(new RefreshFailedError('refused', { status: 401 })),
+    });
+    const { statusCode, body } = await request(`${api.url}/refused`, { dispatcher: authAgent(session) });
+    expect(statusCode).toBe(401);
+    expect(await body.json()).toEqual({ ok: false, body: '' });
+    expect(seenAt('/refused')).toHaveLength(1);
+    expect(session.getSnapshot().status).toBe('expired');
+  });
+
+  it('passes a 401 larger than 64 KiB straight through, and the session refreshes for the next request', async () => {
+    const big = 'x'.repeat(100 * 1024);
+    const bigServer = await startServer((_request, response) => void response.writeHead(401).end(big));
+    let refreshes = 0;
+    const session = createSession({ tokens: { accessToken: 'a', expiresIn: 300 }, refresh: async () => ({ accessToken: `b-${++refreshes}`, expiresIn: 300 }) });
+    const agent = new Agent();
+    agents.push(agent);
+    const { statusCode, body } = await request(`${bigServer.url}/big`, { dispatcher: agent.compose(createAuthInterceptor(session, { origins: [bigServer.url] })) });
+    expect(statusCode).toBe(401);
+    expect(await body.text()).toBe(big);
+    expect(await session.getAccessToken()).toBe('b-1');
+    expect(refreshes).toBe(1);
+    await bigServer.close();
+  });
+
   it('requires origins', () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'a', expiresIn: 1 }) });
     expect(() => createAuthInterceptor(session, { origins: ['not a url'] })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
@@ -188,8 +215,8 @@ describe("the README's undici snippet", () => {
     const entry = { amount: 42 };
     const ledgerOrigin = api.url; // the README has 'https://ledger.example.com'
     const tokens = createClientCredentials({ tokenEndpoint: `${authServer.url}/token`, clientId: 'billing', clientSecret: 'secret' });
-    // From the README:
     const ledger = tokens.session({ audience: ledgerOrigin });
+    // From the README (after its quick start's `ledger` session):
     const dispatcher = new Agent().compose(createAuthInterceptor(ledger, { origins: [ledgerOrigin] }));
 
     const { statusCode } = await request(`${ledgerOrigin}/entries`, { dispatcher, method: 'POST', body: JSON.stringify(entry) });
