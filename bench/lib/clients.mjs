@@ -83,6 +83,19 @@ export function axiosAttachAuth({ origin, ...setup }) {
   return { get: (url) => api.get(url, { responseType: 'arraybuffer' }).then((response) => response.status), dispose: () => session.dispose() };
 }
 
+/** undici.request on a plain Agent with a fixed header: the baseline for the interceptor below. */
+export function bareUndici({ store }) {
+  const agent = new Agent();
+  return {
+    async get(url) {
+      const { statusCode, body } = await request(url, { dispatcher: agent, headers: { authorization: `Bearer ${store.access}` } });
+      await body.arrayBuffer();
+      return statusCode;
+    },
+    dispose: () => void agent.close(),
+  };
+}
+
 /** undici.request through an Agent composed with tokenward's `createAuthInterceptor` (@tokenward/node). */
 export function undiciInterceptor({ origin, ...setup }) {
   const session = benchSession(setup);
