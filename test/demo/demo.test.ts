@@ -144,4 +144,18 @@ describe('the live demo page', () => {
     for (const page of [first, second]) await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 5_000 }).toContain('invalid_grant');
     expect(demo.auth.stats().reuseDetections).toBe(0);
   }, 30_000);
+
+  it('fits a 360 px wide phone screen: nothing wider than the viewport, counters two by two', async () => {
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await phone.newPage();
+    await page.goto(demo.url);
+    await expect.poll(() => status(page), { timeout: 5_000 }).not.toBeNull();
+    const layout = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      overflowing: [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((el) => el.outerHTML.slice(0, 80)),
+      counterRows: new Set([...document.querySelectorAll('.big-numbers > *')].map((el) => Math.round(el.getBoundingClientRect().top))).size,
+    }));
+    await phone.close();
+    expect(layout).toEqual({ scrollWidth: 360, overflowing: [], counterRows: 2 });
+  }, 30_000);
 });

@@ -1,6 +1,6 @@
 // JWT strings, valid and hostile (wrong segment counts, bad base64url, non-JSON payloads, alg none,
 // exp far past, far future or not a number), through `readJwtTimes`, `signIn`, a refresher and the
-// Node token endpoint. The core reads a JWT only to learn when it expires (DESIGN rule 5), so every
+// Node token endpoint. The core reads a JWT only to learn when it expires (docs/architecture.md, rule 5), so every
 // case ends in exactly that expiry or a typed refusal, never in a crash or a token kept forever.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ const START = Date.UTC(2026, 0, 1);
 const YEAR_MS = 366 * 24 * 3600 * 1000;
 const finite = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
-/** Expiry from a JWT per DESIGN rule 5: the server's lifetime (exp - iat) from when the request was sent, else exp. */
+/** Expiry from a JWT per docs/architecture.md, rule 5: the server's lifetime (exp - iat) from when the request was sent, else exp. */
 function expectedExpiry(claims: Record<string, unknown>, sentAt: number, serverDate?: number): number | undefined {
   const exp = finite(claims.exp);
   const iat = finite(claims.iat);

@@ -1,6 +1,6 @@
 // Hostile token responses through every door they come in by: `signIn`, a refresher's result, the
 // browser's refresh transport (an HTTP body) and the Node token endpoint (an OAuth JSON answer).
-// Each case ends in the token it carried, with the expiry DESIGN rule 5 gives, or in a typed error
+// Each case ends in the token it carried, with the expiry docs/architecture.md (rule 5) gives, or in a typed error
 // that leaves the session as it was; the session stays consistent and nothing escapes.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ afterAll(async () => {
 /** A token field the core must refuse: present, but not a non-empty string of at most 64 KiB. */
 const badToken = (value: unknown) => value !== undefined && !(typeof value === 'string' && value !== '' && value.length <= 64 * 1024);
 
-/** The expiry DESIGN rule 5 gives when it comes from `expiresAt` or `expires_in` (the JWT path is fuzzed in fuzz-jwt). */
+/** The expiry docs/architecture.md (rule 5) gives when it comes from `expiresAt` or `expires_in` (the JWT path is fuzzed in fuzz-jwt). */
 function statedExpiry(response: Record<string, unknown>, sentAt: number): number | undefined {
   const { expiresAt, expiresIn } = response;
   if (typeof expiresAt === 'number' && Number.isFinite(expiresAt)) return expiresAt;

@@ -1,4 +1,5 @@
-import { TokenwardError, createAuthFetch, createSession, systemClock } from '@tokenward/core';
+import { createAuthFetch, createSession, systemClock } from '@tokenward/core';
+import { SignOutFailedError } from './sign-out-failed-error.js';
 import type { Session, SessionOptions } from '@tokenward/core';
 import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
 import { createPageLifecycle } from './create-page-lifecycle.js';
@@ -84,7 +85,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
       // Every tab first, so none starts a refresh while the server revokes.
       session.signOut();
       const response = await baseFetch(options.signOutUrl ?? '/auth/logout', { method: 'POST', credentials: 'include', cache: 'no-store', headers: csrf() });
-      if (!response.ok) throw new TokenwardError('ERR_SIGN_OUT_FAILED', `Sign-out answered HTTP ${response.status}`);
+      if (!response.ok) throw new SignOutFailedError(response.status);
     },
     dispose() {
       session.dispose();

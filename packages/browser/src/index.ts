@@ -11,4 +11,5 @@ export type { CoordinatorTimings, TabCoordinator, TabCoordinatorOptions } from '
 export { createPageLifecycle } from './create-page-lifecycle.js';
 export type { PageLifecycleOptions } from './create-page-lifecycle.js';
 export { parsePeerMessage } from './parse-peer-message.js';
+export { SignOutFailedError } from './sign-out-failed-error.js';
 export type { PeerMessage, PeerMessageType, PeerToken } from './parse-peer-message.js';

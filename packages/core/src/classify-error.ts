@@ -1,4 +1,4 @@
-import { isTokenwardError, type RefreshFailedError } from './errors.js';
+import { isTokenwardError } from './errors.js';
 import type { FailureKind } from './types.js';
 
 /** OAuth errors that no retry can fix. */
@@ -9,8 +9,9 @@ const TERMINAL_OAUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unaut
  * the session; everything else (network, timeout, 5xx, 429, unreadable bodies) is retried with backoff.
  */
 export function classifyError(error: unknown): FailureKind {
+  if (isTokenwardError(error) && error.code === 'ERR_INVALID_TOKEN_RESPONSE') return error.kind ?? 'transient';
   if (!isTokenwardError(error) || error.code !== 'ERR_REFRESH_FAILED') return 'transient';
-  const { kind, status, oauthError } = error as RefreshFailedError;
+  const { kind, status, oauthError } = error;
   if (kind) return kind;
   return status === 401 || (oauthError !== undefined && TERMINAL_OAUTH_ERRORS.has(oauthError)) ? 'terminal' : 'transient';
 }

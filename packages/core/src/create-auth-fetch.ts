@@ -12,7 +12,7 @@ export interface AuthFetchOptions {
   /** Headers to add for a request to an allowed origin. Default: `Authorization: Bearer <token>`. */
   headers?: (token: TokenSet, method: string) => Record<string, string>;
   /** `credentials` for requests to allowed origins (cookie mode uses `'include'`). Default: the caller's. */
-  credentials?: RequestCredentials;
+  credentials?: RequestInit['credentials'];
 }
 
 /**
@@ -74,7 +74,7 @@ export function bearer(token: TokenSet): Record<string, string> {
 }
 
 /** The caller's init with our headers added; a header the caller set itself wins. */
-function withAuth(init: RequestInit | undefined, request: Request | undefined, extra: Record<string, string>, credentials: RequestCredentials | undefined): RequestInit {
+function withAuth(init: RequestInit | undefined, request: Request | undefined, extra: Record<string, string>, credentials: RequestInit['credentials']): RequestInit {
   const source = init?.headers ?? request?.headers;
   let headers: HeadersInit;
   if (source === undefined) headers = extra;

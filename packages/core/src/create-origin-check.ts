@@ -17,6 +17,7 @@ export function pageOrigin(): string | undefined {
  * is parsed once, as fetch would parse it, and its parsed form is what gets fetched.
  */
 export function createOriginCheck(origins: readonly string[] | undefined): (url: string) => string | undefined {
+  if (origins !== undefined && !Array.isArray(origins)) throw new ConfigError("`origins` must be an array, like ['https://api.example.com']");
   const page = pageOrigin();
   const list = origins ?? (page ? [page] : undefined);
   if (!list) throw new ConfigError('`origins` is required outside a browser');

@@ -4,6 +4,7 @@ export type { AuthFetchOptions } from './create-auth-fetch.js';
 export { classifyError } from './classify-error.js';
 export { readJwtTimes } from './read-jwt-times.js';
 export { toTokenSet } from './to-token-set.js';
+export { fromOAuthResponse } from './from-oauth-response.js';
 export { systemClock } from './system-clock.js';
 export { transition } from './machine/transition.js';
 export { initialState } from './machine/state.js';
@@ -24,7 +25,7 @@ export {
   ConfigError,
   DisposedError,
 } from './errors.js';
-export type { ErrorCode, RefreshFailure } from './errors.js';
+export type { ErrorCode, RefreshFailure, SignOutFailure, TokenwardErrors } from './errors.js';
 export type {
   Clock,
   Coordinator,

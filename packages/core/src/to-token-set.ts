@@ -12,7 +12,7 @@ const MIN_LIFETIME_MS = 1000;
 const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 /**
- * Validates a token response and fixes its expiry on the local clock (DESIGN rule 5): `expiresAt`
+ * Validates a token response and fixes its expiry on the local clock (docs/architecture.md, rule 5): `expiresAt`
  * as given, else `expires_in` counted from when the request was sent (`sentAt`, never later than the
  * server meant), else a JWT `exp` corrected by the server's clock (`iat` or the `Date` header).
  * Throws `ERR_INVALID_TOKEN_RESPONSE` for anything unusable; adapters use it to read responses as the
@@ -22,6 +22,10 @@ const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
  */
 export function toTokenSet(response: TokenResponse, sentAt: number, id: number): TokenSet {
   if (typeof response !== 'object' || response === null) throw invalid('is not an object');
+  // A programming error no retry fixes: the refresher handed over the server's body as it came.
+  if (('access_token' in response || 'expires_in' in response) && response.accessToken === undefined && response.expiresIn === undefined) {
+    throw new InvalidTokenResponseError('Refresher returned an OAuth body (access_token): return fromOAuthResponse(body)', { kind: 'terminal' });
+  }
   const { accessToken, refreshToken, scope, tokenType } = response;
   if (!isTokenString(accessToken) || !isTokenString(refreshToken) || (accessToken !== undefined && !ACCESS_TOKEN.test(accessToken))) throw invalid('has a malformed token');
   if (tokenType != null && !(typeof tokenType === 'string' && TOKEN_TYPE.test(tokenType))) throw invalid('has a malformed token type');

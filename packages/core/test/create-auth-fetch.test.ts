@@ -137,6 +137,9 @@ describe('createAuthFetch over real HTTP', () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'a', expiresIn: 1 }) });
     expect(() => createAuthFetch(session)).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
     expect(() => createAuthFetch(session, { origins: ['not a url'] })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
+    expect(() => createAuthFetch(session, { origins: 'https://api.example.com' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', message: "`origins` must be an array, like ['https://api.example.com']" }),
+    );
   });
 
   it('throws a typed error and sends nothing when not signed in', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createSession } from '../src/create-session.js';
 import { RefreshFailedError, isTokenwardError } from '../src/errors.js';
+import { fromOAuthResponse } from '../src/from-oauth-response.js';
 import { createTestClock } from '../src/testing.js';
 import type { RefreshContext, SessionEventName, SessionEvents, TokenResponse } from '../src/types.js';
 import { fakeJwt } from './helpers/jwt.js';
@@ -252,6 +253,24 @@ describe('createSession', () => {
     expect(error).toMatchObject({ code: 'ERR_INVALID_TOKEN_RESPONSE' });
     expect(String((error as Error).stack) + JSON.stringify(error)).not.toContain(secret);
     expect(session.getSnapshot().status).toBe('unknown');
+  });
+
+  it('ends the session after one call when the refresher returns a raw OAuth body, and says to use fromOAuthResponse', async () => {
+    const { session, calls, clock, events } = setup(() => ({ access_token: 'raw-oauth-token', token_type: 'Bearer', expires_in: 300 }) as unknown as TokenResponse, ok(0));
+    await session.refresh().catch(() => {});
+    expect(session.getSnapshot().status).toBe('expired');
+    await expect(session.getAccessToken()).rejects.toMatchObject({ code: 'ERR_SESSION_EXPIRED' });
+    const cause = (events.find(([name]) => name === 'session-expired')![1] as { error: Error }).error;
+    expect(cause).toMatchObject({ code: 'ERR_INVALID_TOKEN_RESPONSE', message: expect.stringContaining('fromOAuthResponse(body)') });
+    expect(`${cause.message} ${JSON.stringify(cause)}`).not.toContain('raw-oauth-token');
+    await clock.advance(600_000);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reads a raw OAuth body through fromOAuthResponse', async () => {
+    const { session } = setup(() => fromOAuthResponse({ access_token: 'from-oauth', token_type: 'bearer', expires_in: '300', refresh_token: 'r', scope: 'a b' }));
+    expect(await session.getTokenSet()).toMatchObject({ accessToken: 'from-oauth', tokenType: 'bearer', refreshToken: 'r', scope: 'a b' });
+    expect(() => fromOAuthResponse('access_token=x')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TOKEN_RESPONSE' }));
   });
 
   it('refuses a missing refresher and a bad policy with ERR_CONFIG', () => {

@@ -1,6 +1,6 @@
 import { createPublicKey, KeyObject, randomUUID } from 'node:crypto';
 import { ConfigError } from '@tokenward/core';
-import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import { importSigningKey, isCryptoKey, type PrivateKeyInput } from './client-auth.js';
 
 /**

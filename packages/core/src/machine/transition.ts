@@ -59,7 +59,10 @@ const handlers: Handlers = {
 
   connectivity(state, event, policy) {
     const next = { ...state, online: event.online };
-    return event.online ? handlers.tick(next, { type: 'tick', now: event.now }, policy) : [next, none];
+    if (!event.online) return [next, none];
+    // The backoff was waiting out the outage, not the server: back online, retry at once.
+    if (state.status === 'backoff' && !state.online) return begin(next, 'retry', none);
+    return handlers.tick(next, { type: 'tick', now: event.now }, policy);
   },
 
   refreshed: (state, event, policy) =>

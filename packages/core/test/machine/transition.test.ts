@@ -86,6 +86,15 @@ describe('transition', () => {
     expect(delays).toEqual([1000, 2000, 4000]);
   });
 
+  it('ends backoff and retries at once when the device comes back online', () => {
+    const offline: MachineState = { ...active, status: 'backoff', retryAt: T0 + 60_000, error: transientError, failures: 3, online: false };
+    const [next, effects] = step(offline, { type: 'connectivity', now: T0 + 1000, online: true });
+    expect(next).toMatchObject({ status: 'refreshing', online: true, reason: 'retry' });
+    expect(types(effects)).toContain('start-refresh');
+    // Already online, an online signal does not skip the server's backoff.
+    expect(step({ ...offline, online: true }, { type: 'connectivity', now: T0 + 1000, online: true })[0].status).toBe('backoff');
+  });
+
   it('fails callers fast in backoff without a valid token, and starts no refresh before retryAt', () => {
     const backoff: MachineState = { ...active, status: 'backoff', token: undefined, retryAt: T0 + 5000, error: transientError, failures: 1 };
     expect(step(backoff, { type: 'request', now: T0, minValidityMs: 0 })[1]).toEqual([{ type: 'reply', reply: transientError }]);
