@@ -6,9 +6,10 @@ import { build } from 'esbuild';
 // `target` is the issue's goal; `limit` fails CI, set from the last measurement so that any growth is
 // caught. Where the two differ, the README says by how much the target is missed and why.
 const budgets = [
-  { name: '@tokenward/core', entry: 'packages/core/dist/index.js', target: 6 * 1024, limit: 6 * 1024, webOnly: true },
-  // 12.3 until the cross-tab rebuild ships only broadcast-channel's native method (target 10 kB).
-  { name: '@tokenward/browser', entry: 'packages/browser/dist/index.js', target: 10 * 1024, limit: 12.3 * 1024, webOnly: true },
+  // 6.11: the session's subscribe, stable snapshot and getClaims (issue 15) put it 0.1 kB over the 6 kB target.
+  { name: '@tokenward/core', entry: 'packages/core/dist/index.js', target: 6 * 1024, limit: 6.11 * 1024, webOnly: true },
+  // 12.42 (12.3 + the core's subscribe and getClaims) until the cross-tab rebuild ships only broadcast-channel's native method (target 10 kB).
+  { name: '@tokenward/browser', entry: 'packages/browser/dist/index.js', target: 10 * 1024, limit: 12.42 * 1024, webOnly: true },
 ];
 
 /** Minified + gzipped size of `entry` with everything it imports. */

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const src = fileURLToPath(new URL('../src/', import.meta.url));
-// Held with scripts/size.mjs: 12.3 kB until the cross-tab rebuild ships only the native channel.
-const BUDGET = 12.3 * 1024;
+// Held with scripts/size.mjs: 12.42 kB until the cross-tab rebuild ships only the native channel.
+const BUDGET = 12.42 * 1024;
 
 /** The entry as an app would ship it: bundled with every dependency, minified. */
 async function bundle(): Promise<string> {
