@@ -1,92 +1,66 @@
 import { Readable } from 'node:stream';
 import { RefreshFailedError, createSession, type Session } from '@tokenward/core';
 import { Agent, fetch as undiciFetch, getGlobalDispatcher, interceptors, request, setGlobalDispatcher } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorld } from '../../core/test/helpers/auth-world.js';
-import { startServer, type TestServer } from '../../core/test/helpers/http-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useWorld } from '../../core/test/helpers/auth-world.js';
+import { startServer } from '../../core/test/helpers/http-server.js';
 import { createAuthInterceptor } from '../src/create-auth-interceptor.js';
 import { createClientCredentials } from '../src/create-client-credentials.js';
 
-let world: ReturnType<typeof createWorld>;
-let api: TestServer;
-let foreign: TestServer;
-let foreignSeen: Array<{ path: string; authorization?: string }>;
+const w = useWorld();
+afterAll(() => Promise.all(agents.map((agent) => agent.close())));
 const agents: Agent[] = [];
-
-beforeAll(async () => {
-  world = createWorld(() => foreign.url);
-  api = await startServer(world.handler);
-  foreignSeen = [];
-  foreign = await startServer((request, response) => {
-    foreignSeen.push({ path: request.url!, authorization: request.headers.authorization });
-    response.end('foreign');
-  });
-});
-afterAll(async () => {
-  await Promise.all(agents.map((agent) => agent.close()));
-  await api.close();
-  await foreign.close();
-});
-
-/** A session that believes its token is valid, while the API only accepts newer ones. */
-function staleSession(): Session {
-  world.state.refreshCalls = 0;
-  world.state.issued++;
-  return createSession({ refresh: world.refresh, tokens: { accessToken: 'tok-stale', expiresIn: 300 } });
-}
 
 function authAgent(session: Session, ...more: Array<ReturnType<typeof interceptors.redirect>>) {
   const agent = new Agent();
   agents.push(agent);
-  return agent.compose(createAuthInterceptor(session, { origins: [api.url] }), ...more);
+  return agent.compose(createAuthInterceptor(session, { origins: [w.api.url] }), ...more);
 }
-
-const seenAt = (path: string) => world.state.seen.filter((s) => s.path === path);
 
 describe('createAuthInterceptor (undici) over real HTTP', () => {
   it('makes exactly 1 refresh call and fails 0 of 100 concurrent undici.request calls when the server answers 401 with jittered latency', async () => {
-    const session = staleSession();
+    const session = w.staleSession();
     const dispatcher = authAgent(session);
-    world.state.jitterMs = 30;
+    w.world.state.jitterMs = 30;
     const statuses = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        const { statusCode, body } = await request(`${api.url}/item/${i}`, { dispatcher });
+        const { statusCode, body } = await request(`${w.api.url}/item/${i}`, { dispatcher });
         await body.dump();
         return statusCode;
       }),
     );
-    world.state.jitterMs = 0;
+    w.world.state.jitterMs = 0;
     expect(statuses.filter((status) => status !== 200)).toHaveLength(0);
-    expect(world.state.refreshCalls).toBe(1);
+    expect(w.world.state.refreshCalls).toBe(1);
     session.dispose();
   });
 
   it('gives undici.fetch the token and retries a GET after a 401', async () => {
-    const session = staleSession();
-    const response = await undiciFetch(`${api.url}/fetched`, { dispatcher: authAgent(session) });
+    const session = w.staleSession();
+    const response = await undiciFetch(`${w.api.url}/fetched`, { dispatcher: authAgent(session) });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, body: '' });
-    expect(seenAt('/fetched').map((s) => s.authorization)).toEqual(['Bearer tok-stale', `Bearer tok-${world.state.issued}`]);
-    expect(world.state.refreshCalls).toBe(1);
+    expect(w.seenAt('/fetched').map((s) => s.authorization)).toEqual(['Bearer tok-stale', `Bearer tok-${w.world.state.issued}`]);
+    expect(w.world.state.refreshCalls).toBe(1);
     session.dispose();
   });
 
   it('retries a late 401 for an already replaced token without a second refresh', async () => {
-    const session = staleSession();
+    const session = w.staleSession();
     const dispatcher = authAgent(session);
-    expect((await request(`${api.url}/a`, { dispatcher })).statusCode).toBe(200);
+    expect((await request(`${w.api.url}/a`, { dispatcher })).statusCode).toBe(200);
     session.invalidate('tok-stale');
-    expect((await request(`${api.url}/b`, { dispatcher })).statusCode).toBe(200);
-    expect(world.state.refreshCalls).toBe(1);
+    expect((await request(`${w.api.url}/b`, { dispatcher })).statusCode).toBe(200);
+    expect(w.world.state.refreshCalls).toBe(1);
     session.dispose();
   });
 
   it('gives a second 401 back to the caller, body included: one retry, no loop', async () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'never-accepted', expiresIn: 300 }), tokens: { accessToken: 'x', expiresIn: 300 } });
-    const { statusCode, body } = await request(`${api.url}/always-401`, { dispatcher: authAgent(session) });
+    const { statusCode, body } = await request(`${w.api.url}/always-401`, { dispatcher: authAgent(session) });
     expect(statusCode).toBe(401);
     expect(await body.json()).toEqual({ ok: false, body: '' });
-    expect(seenAt('/always-401')).toHaveLength(2);
+    expect(w.seenAt('/always-401')).toHaveLength(2);
     session.dispose();
   });
 
@@ -94,75 +68,75 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
     ['a string', 'plain text', 'plain text'],
     ['a Buffer', Buffer.from('bytes'), 'bytes'],
   ])('replays %s as a POST body intact after a 401', async (name, payload, expected) => {
-    const session = staleSession();
+    const session = w.staleSession();
     const path = `/orders/${encodeURIComponent(name)}`;
-    const { statusCode, body } = await request(`${api.url}${path}`, { dispatcher: authAgent(session), method: 'POST', body: payload });
+    const { statusCode, body } = await request(`${w.api.url}${path}`, { dispatcher: authAgent(session), method: 'POST', body: payload });
     expect(statusCode).toBe(200);
     expect(await body.json()).toEqual({ ok: true, body: expected });
-    expect(seenAt(path).map((s) => s.body)).toEqual([expected, expected]);
+    expect(w.seenAt(path).map((s) => s.body)).toEqual([expected, expected]);
     session.dispose();
   });
 
   it('sends a stream body once and hands the 401 back, while the session still refreshes', async () => {
-    const session = staleSession();
+    const session = w.staleSession();
     const dispatcher = authAgent(session);
-    const { statusCode, body } = await request(`${api.url}/upload`, { dispatcher, method: 'POST', body: Readable.from(['streamed']) });
+    const { statusCode, body } = await request(`${w.api.url}/upload`, { dispatcher, method: 'POST', body: Readable.from(['streamed']) });
     await body.dump();
     expect(statusCode).toBe(401);
-    const fetched = await undiciFetch(`${api.url}/upload-fetch`, { dispatcher, method: 'POST', body: 'fetch bodies are streams' });
+    const fetched = await undiciFetch(`${w.api.url}/upload-fetch`, { dispatcher, method: 'POST', body: 'fetch bodies are streams' });
     expect(fetched.status).toBe(200);
-    expect(seenAt('/upload')).toHaveLength(1);
-    expect(world.state.refreshCalls).toBe(1);
+    expect(w.seenAt('/upload')).toHaveLength(1);
+    expect(w.world.state.refreshCalls).toBe(1);
     session.dispose();
   });
 
   it('never sends the token to another origin, directly or through redirects (redirect interceptor composed after it)', async () => {
-    const session = staleSession();
+    const session = w.staleSession();
     await session.refresh();
-    foreignSeen.length = 0;
+    w.foreignSeen.length = 0;
     const dispatcher = authAgent(session, interceptors.redirect({ maxRedirections: 2 }));
-    await (await request(`${foreign.url}/direct`, { dispatcher })).body.dump();
-    await (await request(`${api.url}/redirect`, { dispatcher })).body.dump();
-    await (await undiciFetch(`${api.url}/redirect`, { dispatcher })).arrayBuffer();
-    expect(foreignSeen).toEqual([
+    await (await request(`${w.foreign.url}/direct`, { dispatcher })).body.dump();
+    await (await request(`${w.api.url}/redirect`, { dispatcher })).body.dump();
+    await (await undiciFetch(`${w.api.url}/redirect`, { dispatcher })).arrayBuffer();
+    expect(w.foreignSeen).toEqual([
       { path: '/direct', authorization: undefined },
       { path: '/landing', authorization: undefined },
       { path: '/landing', authorization: undefined },
     ]);
-    expect(seenAt('/redirect').map((s) => s.authorization)).toEqual([`Bearer ${await session.getAccessToken()}`, `Bearer ${await session.getAccessToken()}`]);
+    expect(w.seenAt('/redirect').map((s) => s.authorization)).toEqual([`Bearer ${await session.getAccessToken()}`, `Bearer ${await session.getAccessToken()}`]);
     session.dispose();
   });
 
   it("keeps a caller-set Authorization header, in every form undici takes headers", async () => {
-    const session = staleSession();
+    const session = w.staleSession();
     const dispatcher = authAgent(session);
     const send = async (path: string, headers: Parameters<typeof request>[1] extends infer O ? O extends { headers?: infer H } ? H : never : never) =>
-      (await request(`${api.url}${path}`, { dispatcher, headers })).body.dump();
+      (await request(`${w.api.url}${path}`, { dispatcher, headers })).body.dump();
     await send('/own-object', { Authorization: 'Basic abc' });
     await send('/own-array', ['authorization', 'Basic def']);
     await send('/merged', { 'x-one': '1' });
-    const authorizations = ['/own-object', '/own-array', '/merged'].map((path) => seenAt(path).map((s) => s.authorization));
+    const authorizations = ['/own-object', '/own-array', '/merged'].map((path) => w.seenAt(path).map((s) => s.authorization));
     expect(authorizations[0]).toEqual(['Basic abc', 'Basic abc']);
     expect(authorizations[1]).toEqual(['Basic def', 'Basic def']);
-    expect(authorizations[2]).toEqual([`Bearer tok-${world.state.issued}`]);
+    expect(authorizations[2]).toEqual([`Bearer tok-${w.world.state.issued}`]);
     session.dispose();
   });
 
   it('rejects with the session error, sending nothing, when there is no session', async () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'a', expiresIn: 60 }) });
     session.signOut();
-    await expect(request(`${api.url}/anonymous`, { dispatcher: authAgent(session) })).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
-    expect(seenAt('/anonymous')).toHaveLength(0);
+    await expect(request(`${w.api.url}/anonymous`, { dispatcher: authAgent(session) })).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
+    expect(w.seenAt('/anonymous')).toHaveLength(0);
   });
 
   it('works as the global dispatcher, for undici.fetch and for Node\'s own fetch', async () => {
-    const session = staleSession();
+    const session = w.staleSession();
     await session.refresh();
     const previous = getGlobalDispatcher();
     setGlobalDispatcher(authAgent(session));
     try {
-      expect((await undiciFetch(`${api.url}/global-undici`)).status).toBe(200);
-      expect((await fetch(`${api.url}/global-node`)).status).toBe(200);
+      expect((await undiciFetch(`${w.api.url}/global-undici`)).status).toBe(200);
+      expect((await fetch(`${w.api.url}/global-node`)).status).toBe(200);
     } finally {
       setGlobalDispatcher(previous);
     }
@@ -174,10 +148,10 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
       tokens: { accessToken: 'tok-refused', expiresIn: 300 },
       refresh: () => Promise.reject(new RefreshFailedError('refused', { status: 401 })),
     });
-    const { statusCode, body } = await request(`${api.url}/refused`, { dispatcher: authAgent(session) });
+    const { statusCode, body } = await request(`${w.api.url}/refused`, { dispatcher: authAgent(session) });
     expect(statusCode).toBe(401);
     expect(await body.json()).toEqual({ ok: false, body: '' });
-    expect(seenAt('/refused')).toHaveLength(1);
+    expect(w.seenAt('/refused')).toHaveLength(1);
     expect(session.getSnapshot().status).toBe('expired');
   });
 
@@ -209,11 +183,11 @@ describe("the README's undici snippet", () => {
     const authServer = await startServer((request, response, form) => {
       const grant = new URLSearchParams(form).get('grant_type');
       issued.push(`${grant} ${request.headers.authorization?.split(' ')[0]}`);
-      world.state.issued++;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `tok-${world.state.issued}`, token_type: 'Bearer', expires_in: 300 }));
+      w.world.state.issued++;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `tok-${w.world.state.issued}`, token_type: 'Bearer', expires_in: 300 }));
     });
     const entry = { amount: 42 };
-    const ledgerOrigin = api.url; // the README has 'https://ledger.example.com'
+    const ledgerOrigin = w.api.url; // the README has 'https://ledger.example.com'
     const tokens = createClientCredentials({ tokenEndpoint: `${authServer.url}/token`, clientId: 'billing', clientSecret: 'secret' });
     const ledger = tokens.session({ audience: ledgerOrigin });
     // From the README (after its quick start's `ledger` session):
@@ -224,9 +198,9 @@ describe("the README's undici snippet", () => {
     // End of the README's code.
     expect(statusCode).toBe(200);
     expect(entries).toEqual({ ok: true, body: '' });
-    expect(seenAt('/entries').map((s) => [s.authorization, s.body])).toEqual([
-      [`Bearer tok-${world.state.issued}`, JSON.stringify(entry)],
-      [`Bearer tok-${world.state.issued}`, ''],
+    expect(w.seenAt('/entries').map((s) => [s.authorization, s.body])).toEqual([
+      [`Bearer tok-${w.world.state.issued}`, JSON.stringify(entry)],
+      [`Bearer tok-${w.world.state.issued}`, ''],
     ]);
     expect(issued).toEqual(['client_credentials Basic']);
     tokens.dispose();
