@@ -30,7 +30,7 @@ export function attachAuth(instance: AxiosInstance, session: Session, options: A
   const { retryUnauthorized = true } = options;
 
   async function send(config: InternalAxiosRequestConfig, adapter: AxiosAdapter): Promise<AxiosResponse> {
-    // axios's own helpers, as its adapters call them (`instance.getUri` would merge the defaults again: 27 us).
+    // axios's own helpers, as its adapters call them (`instance.getUri` would merge the defaults again, per request).
     const target = targetOf(buildURL(buildFullPath(config.baseURL, config.url, config.allowAbsoluteUrls, config), config.params, config.paramsSerializer));
     if (target === undefined) return adapter(config);
     // A signal, not a CancelToken: only an AbortSignal can end a wait for the session.

@@ -1,5 +1,6 @@
 import type { Session, TokenSet } from '@tokenward/core';
 import { bearer, createOriginCheck, isOneShot } from '@tokenward/core/internal';
+import { StableController } from './stable-controller.js';
 
 // undici's dispatch API (undici 7 and 8), as far as the interceptor uses it. Declared here so that
 // @tokenward/node compiles without undici installed; undici's own types fit these.
@@ -160,46 +161,6 @@ class AuthHandler implements DispatchHandler {
     this.held = undefined;
     this.handler.onResponseStart?.(this.controller, held.statusCode, held.headers, held.statusMessage);
     for (const chunk of held.chunks) this.handler.onResponseData?.(this.controller, chunk);
-  }
-}
-
-/** The controller the caller holds across attempts: it always acts on the current one. */
-class StableController implements DispatchController {
-  private current: DispatchController | undefined;
-  private abortedWith: Error | null = null;
-  private pausedByCaller = false;
-
-  set target(controller: DispatchController) {
-    this.current = controller;
-    if (this.abortedWith) controller.abort(this.abortedWith);
-    else if (this.pausedByCaller) controller.pause();
-  }
-
-  abort(reason: Error): void {
-    this.abortedWith = reason;
-    this.current?.abort(reason);
-  }
-
-  pause(): void {
-    this.pausedByCaller = true;
-    this.current?.pause();
-  }
-
-  resume(): void {
-    this.pausedByCaller = false;
-    this.current?.resume();
-  }
-
-  get aborted(): boolean {
-    return this.abortedWith !== null || this.current?.aborted === true;
-  }
-
-  get paused(): boolean {
-    return this.pausedByCaller;
-  }
-
-  get reason(): Error | null {
-    return this.abortedWith ?? this.current?.reason ?? null;
   }
 }
 

@@ -143,6 +143,22 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
     session.dispose();
   });
 
+  it('ends the request when the caller aborts while the retry waits for the refresh, and sends no retry', async () => {
+    w.world.state.issued++;
+    const session = createSession({
+      tokens: { accessToken: 'tok-stale', expiresIn: 300 },
+      refresh: () => new Promise((resolve) => setTimeout(resolve, 200, { accessToken: `tok-${w.world.state.issued}`, expiresIn: 300 })),
+    });
+    const controller = new AbortController();
+    const pending = request(`${w.api.url}/aborted`, { dispatcher: authAgent(session), signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await session.getAccessToken();
+    expect(w.seenAt('/aborted')).toHaveLength(1);
+    session.dispose();
+  });
+
   it('hands the held 401 over as it came when no fresh token can be had', async () => {
     const session = createSession({
       tokens: { accessToken: 'tok-refused', expiresIn: 300 },
