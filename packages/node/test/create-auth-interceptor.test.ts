@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { RefreshFailedError, createSession, type Session } from '@tokenward/core';
-import { Agent, fetch as undiciFetch, getGlobalDispatcher, interceptors, request, setGlobalDispatcher } from 'undici';
+import { Agent, fetch, getGlobalDispatcher, interceptors, request, setGlobalDispatcher } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useWorld } from '../../core/test/helpers/auth-world.js';
 import { startServer } from '../../core/test/helpers/http-server.js';
@@ -37,7 +37,7 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
 
   it('gives undici.fetch the token and retries a GET after a 401', async () => {
     const session = w.staleSession();
-    const response = await undiciFetch(`${w.api.url}/fetched`, { dispatcher: authAgent(session) });
+    const response = await fetch(`${w.api.url}/fetched`, { dispatcher: authAgent(session) });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, body: '' });
     expect(w.seenAt('/fetched').map((s) => s.authorization)).toEqual(['Bearer tok-stale', `Bearer tok-${w.world.state.issued}`]);
@@ -83,7 +83,7 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
     const { statusCode, body } = await request(`${w.api.url}/upload`, { dispatcher, method: 'POST', body: Readable.from(['streamed']) });
     await body.dump();
     expect(statusCode).toBe(401);
-    const fetched = await undiciFetch(`${w.api.url}/upload-fetch`, { dispatcher, method: 'POST', body: 'fetch bodies are streams' });
+    const fetched = await fetch(`${w.api.url}/upload-fetch`, { dispatcher, method: 'POST', body: 'fetch bodies are streams' });
     expect(fetched.status).toBe(200);
     expect(w.seenAt('/upload')).toHaveLength(1);
     expect(w.world.state.refreshCalls).toBe(1);
@@ -97,7 +97,7 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
     const dispatcher = authAgent(session, interceptors.redirect({ maxRedirections: 2 }));
     await (await request(`${w.foreign.url}/direct`, { dispatcher })).body.dump();
     await (await request(`${w.api.url}/redirect`, { dispatcher })).body.dump();
-    await (await undiciFetch(`${w.api.url}/redirect`, { dispatcher })).arrayBuffer();
+    await (await fetch(`${w.api.url}/redirect`, { dispatcher })).arrayBuffer();
     expect(w.foreignSeen).toEqual([
       { path: '/direct', authorization: undefined },
       { path: '/landing', authorization: undefined },
@@ -135,8 +135,8 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
     const previous = getGlobalDispatcher();
     setGlobalDispatcher(authAgent(session));
     try {
-      expect((await undiciFetch(`${w.api.url}/global-undici`)).status).toBe(200);
-      expect((await fetch(`${w.api.url}/global-node`)).status).toBe(200);
+      expect((await fetch(`${w.api.url}/global-undici`)).status).toBe(200);
+      expect((await globalThis.fetch(`${w.api.url}/global-node`)).status).toBe(200);
     } finally {
       setGlobalDispatcher(previous);
     }
@@ -210,7 +210,7 @@ describe("the README's undici snippet", () => {
     const dispatcher = new Agent().compose(createAuthInterceptor(ledger, { origins: [ledgerOrigin] }));
 
     const { statusCode } = await request(`${ledgerOrigin}/entries`, { dispatcher, method: 'POST', body: JSON.stringify(entry) });
-    const entries = await undiciFetch(`${ledgerOrigin}/entries`, { dispatcher }).then((r) => r.json());
+    const entries = await fetch(`${ledgerOrigin}/entries`, { dispatcher }).then((r) => r.json());
     // End of the README's code.
     expect(statusCode).toBe(200);
     expect(entries).toEqual({ ok: true, body: '' });
