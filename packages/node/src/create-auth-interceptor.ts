@@ -182,4 +182,3 @@ function isIterable(value: unknown): value is Iterable<unknown> {
 function isIterator(body: unknown): boolean {
   return typeof (body as Iterator<unknown> | undefined)?.next === 'function';
 }
-

@@ -1,4 +1,4 @@
-export { SessionProvider, SessionContext } from './session-provider.js';
+export { SessionProvider } from './session-provider.js';
 export type { SessionProviderProps } from './session-provider.js';
 export { useSession } from './use-session.js';
 export type { SessionState } from './use-session.js';
