@@ -14,12 +14,13 @@ export default defineConfig({
   resolve: {
     // Unit tests run against sources; test/ scenarios load built bundles where they need them.
     alias: [
-      { find: /^@tokenward\/core\/(ky|testing|internal)$/, replacement: src('core/src/$1.ts') },
+      { find: /^@tokenward\/core\/(ky|axios|internal|testing)$/, replacement: src('core/src/$1.ts') },
       { find: /^@tokenward\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@tokenward\/browser$/, replacement: src('browser/src/index.ts') },
       { find: /^@tokenward\/node$/, replacement: src('node/src/index.ts') },
       { find: /^@tokenward\/server\/conformance$/, replacement: src('server/src/conformance.ts') },
       { find: /^@tokenward\/server$/, replacement: src('server/src/index.ts') },
+      { find: /^@tokenward\/react$/, replacement: src('react/src/index.ts') },
     ],
   },
   test: {
@@ -33,7 +34,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.{ts,tsx}', 'examples/*/test/**/*.test.ts'],
           exclude: scenarios,
           sequence: { groupOrder: 0 },
         },

@@ -1,7 +1,7 @@
 // 3. Stampede: 100 concurrent calls with an expired access token, in three timings. Counts the calls
 // that reached the token endpoint, the calls that failed, and the refresh tokens presented again
 // after they had been rotated.
-import { axiosAuthRefresh, kyClient, oauth2Fetch, tokenward } from '../lib/clients.mjs';
+import { axiosAttachAuth, axiosAuthRefresh, kyClient, oauth2Fetch, tokenward, undiciInterceptor } from '../lib/clients.mjs';
 import { startServer } from '../lib/server.mjs';
 
 const CALLS = 100;
@@ -30,6 +30,8 @@ const CLIENTS = {
   tokenward: (setup) => tokenward(setup),
   'OAuth2Fetch': (setup) => oauth2Fetch(setup),
   'axios + axios-auth-refresh': (setup) => axiosAuthRefresh(setup),
+  'axios + tokenward attachAuth': (setup) => axiosAttachAuth(setup),
+  'undici + tokenward interceptor': (setup) => undiciInterceptor(setup),
   "ky + README's 401 hook": (setup) => kyClient({ ...setup, refreshOn401: true }),
 };
 

@@ -7,7 +7,7 @@
 //   alternating rounds (B C, C B, ...), each round's requests per second paired with the next one's.
 //   A round's rate moves by about 10 % on its own here, whatever its length, so the two clients
 //   judged against the targets (tokenward and the two controls) get six times as many rounds.
-import { axiosAuthRefresh, bareFetch, kyClient, oauth2Fetch, oneLineWrapper, tokenward } from '../lib/clients.mjs';
+import { axiosAttachAuth, axiosAuthRefresh, bareFetch, bareUndici, kyClient, oauth2Fetch, oneLineWrapper, tokenward, undiciInterceptor } from '../lib/clients.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
 import { compare, formatSpread, interleave, median, summarize } from '../lib/stats.mjs';
 
@@ -23,6 +23,9 @@ const CANDIDATES = {
   'OAuth2Fetch': (setup) => oauth2Fetch(setup),
   'ky + auth hook': (setup) => kyClient(setup),
   'axios + axios-auth-refresh': (setup) => axiosAuthRefresh(setup),
+  'axios + tokenward attachAuth': (setup) => axiosAttachAuth(setup),
+  'undici.request, fixed header (undici control)': (setup) => bareUndici(setup),
+  'undici + tokenward interceptor': (setup) => undiciInterceptor(setup),
 };
 
 async function timed(client, url) {

@@ -7,9 +7,12 @@
 // expired; the others (axios-auth-refresh, ky's hook) only ever learn it from a 401.
 import { OAuth2Client, OAuth2Fetch } from '@badgateway/oauth2-client';
 import { RefreshFailedError, createAuthFetch, createSession, systemClock } from '@tokenward/core';
+import { attachAuth } from '@tokenward/core/axios';
+import { createAuthInterceptor } from '@tokenward/node';
 import axios from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
 import ky from 'ky';
+import { Agent, request } from 'undici';
 
 const HOUR = 3_600_000;
 
@@ -44,8 +47,8 @@ export function oneLineWrapper({ store }) {
   };
 }
 
-/** tokenward: a session whose refresher calls the token endpoint, and `createAuthFetch` around it. */
-export function tokenward({ origin, tokenUrl, store, knownExpired = false, fetch: baseFetch }) {
+/** A tokenward session whose refresher calls the token endpoint: what every tokenward client below wraps. */
+function benchSession({ tokenUrl, store, knownExpired = false }) {
   // A token the client knows to be expired: signed in an hour ago, as far as the session's clock goes
   // (a token response with an expiry already past is refused at sign-in).
   let skew = 0;
@@ -62,8 +65,53 @@ export function tokenward({ origin, tokenUrl, store, knownExpired = false, fetch
     },
   });
   if (knownExpired) skew = 2 * HOUR;
+  return session;
+}
+
+/** tokenward: `createAuthFetch` around the session. */
+export function tokenward({ origin, fetch: baseFetch, ...setup }) {
+  const session = benchSession(setup);
   const authFetch = createAuthFetch(session, { origins: [origin], ...(baseFetch ? { fetch: baseFetch } : {}) });
   return { get: (url) => authFetch(url).then(readStatus), fetch: authFetch, session, dispose: () => session.dispose() };
+}
+
+/** axios with tokenward's `attachAuth` (@tokenward/core/axios) on the same session. */
+export function axiosAttachAuth({ origin, ...setup }) {
+  const session = benchSession(setup);
+  const api = axios.create();
+  attachAuth(api, session, { origins: [origin] });
+  return { get: (url) => api.get(url, { responseType: 'arraybuffer' }).then((response) => response.status), dispose: () => session.dispose() };
+}
+
+/** undici.request on a plain Agent with a fixed header: the baseline for the interceptor below. */
+export function bareUndici({ store }) {
+  const agent = new Agent();
+  return {
+    async get(url) {
+      const { statusCode, body } = await request(url, { dispatcher: agent, headers: { authorization: `Bearer ${store.access}` } });
+      await body.arrayBuffer();
+      return statusCode;
+    },
+    dispose: () => void agent.close(),
+  };
+}
+
+/** undici.request through an Agent composed with tokenward's `createAuthInterceptor` (@tokenward/node). */
+export function undiciInterceptor({ origin, ...setup }) {
+  const session = benchSession(setup);
+  const agent = new Agent();
+  const dispatcher = agent.compose(createAuthInterceptor(session, { origins: [origin] }));
+  return {
+    async get(url) {
+      const { statusCode, body } = await request(url, { dispatcher });
+      await body.arrayBuffer();
+      return statusCode;
+    },
+    dispose() {
+      session.dispose();
+      void agent.close();
+    },
+  };
 }
 
 /** @badgateway/oauth2-client's OAuth2Fetch, as its README sets it up (no scheduled refresh timer). */

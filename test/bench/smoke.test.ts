@@ -60,11 +60,13 @@ describe('npm run bench -- --smoke', () => {
     expect(results.errors).toEqual({});
   });
 
-  it('makes exactly 1 refresh call, 0 failed calls and 0 reused refresh tokens for tokenward in every timing', () => {
+  it('makes exactly 1 refresh call, 0 failed calls and 0 reused refresh tokens for tokenward in every timing, behind fetch, axios and undici', () => {
     const timings = Object.entries(results.cases.stampede.timings);
     expect(timings).toHaveLength(3);
     for (const [, clients] of timings) {
-      expect(clients.tokenward!.worst).toEqual({ refreshCalls: 1, failed: 0, reused: 0 });
+      for (const client of ['tokenward', 'axios + tokenward attachAuth', 'undici + tokenward interceptor']) {
+        expect(clients[client]!.worst, client).toEqual({ refreshCalls: 1, failed: 0, reused: 0 });
+      }
     }
   });
 
@@ -82,7 +84,9 @@ describe('npm run bench -- --smoke', () => {
     const { throughput, attachCost, memory, node, bundleSize } = results.cases;
     for (const inFlight of ['1', '64']) {
       for (const figure of Object.values(throughput.inFlight[inFlight]!)) expect(figure.ratio.median).toBeGreaterThan(0);
-      expect(Object.keys(throughput.inFlight[inFlight]!)).toEqual(expect.arrayContaining(['bare fetch (A/A control)', 'one-line async wrapper (control)', 'tokenward']));
+      expect(Object.keys(throughput.inFlight[inFlight]!)).toEqual(
+        expect.arrayContaining(['bare fetch (A/A control)', 'one-line async wrapper (control)', 'tokenward', 'axios + tokenward attachAuth', 'undici + tokenward interceptor']),
+      );
     }
     for (const figure of Object.values(attachCost.cases)) expect(Number.isFinite(figure.overheadNs.median)).toBe(true);
     expect(Number.isFinite(memory.subjects['tokenward createAuthFetch']!.growthBytes)).toBe(true);

@@ -66,7 +66,8 @@ function asRequest(input: RequestInfo | URL): Request | undefined {
   return Object.prototype.toString.call(input) === '[object Request]' ? new Request(input as unknown as Request) : undefined;
 }
 
-function bearer(token: TokenSet): Record<string, string> {
+/** The `Authorization` header for `token`; none in cookie mode. */
+export function bearer(token: TokenSet): Record<string, string> {
   if (token.accessToken === undefined) return {};
   const scheme = /^bearer$/i.test(token.tokenType) ? 'Bearer' : token.tokenType;
   return { authorization: `${scheme} ${token.accessToken}` };
@@ -106,6 +107,6 @@ function isPlainObject(value: HeadersInit): value is Record<string, string> {
 }
 
 /** A stream (or async iterable) body can be sent only once. */
-function isOneShot(body: BodyInit | null | undefined): boolean {
+export function isOneShot(body: unknown): boolean {
   return typeof body === 'object' && body !== null && (typeof (body as ReadableStream).getReader === 'function' || Symbol.asyncIterator in body);
 }

@@ -4,13 +4,17 @@ import { AbortedError, ConfigError, DisposedError, RefreshFailedError, isTokenwa
 import type { Effect } from './machine/effects.js';
 import type { MachineEvent } from './machine/events.js';
 import { defaultPolicy } from './machine/policy.js';
-import { initialState } from './machine/state.js';
+import { initialState, type MachineState } from './machine/state.js';
 import { transition } from './machine/transition.js';
 import { systemClock } from './system-clock.js';
 import { toTokenSet } from './to-token-set.js';
-import type { GetTokenOptions, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, TokenSet } from './types.js';
+import { decodeJwtClaims } from './read-jwt-times.js';
+import type { GetTokenOptions, JwtClaims, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, SessionSnapshot, TokenSet } from './types.js';
 
 const accessTokenOf = (token: TokenSet) => token.accessToken ?? '';
+
+/** The emitter's name for snapshot changes: not a public event. */
+const CHANGE = 'change' as 'status';
 
 /** setTimeout's ceiling; longer waits re-check the clock when they fire. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -43,10 +47,14 @@ export function createSession(options: SessionOptions): Session {
   let timer: unknown;
   let inflight: AbortController | undefined;
   let disposed = false;
+  let snapshot = snapshotOf(state);
+  let claims: JwtClaims | undefined;
+  let claimsOf: string | undefined;
 
   function dispatch(event: MachineEvent): Reply | undefined {
     if (disposed) return undefined;
     const [next, effects] = transition(state, event, policy);
+    const changed = next !== state;
     state = next;
     let answer: Reply | undefined;
     for (const effect of effects) {
@@ -60,7 +68,21 @@ export function createSession(options: SessionOptions): Session {
         case 'announce': coordinator?.announce(effect.message); break;
       }
     }
+    if (changed) publish();
     return answer;
+  }
+
+  /** A new snapshot object only when a field changed, so `useSyncExternalStore` sees a stable value. */
+  function publish(): void {
+    const next = snapshotOf(state);
+    let key: keyof SessionSnapshot;
+    for (key in next) {
+      if (next[key] !== snapshot[key]) {
+        snapshot = next;
+        // Subscribers are events without a payload: asynchronous, never inside the machine.
+        return emitter.emit(CHANGE, undefined as never);
+      }
+    }
   }
 
   function schedule(at: number | undefined): void {
@@ -172,13 +194,21 @@ export function createSession(options: SessionOptions): Session {
       const id = typeof token === 'string' ? (current?.accessToken === token ? current.id : -1) : token.id;
       dispatch({ type: 'invalidate', now: clock.now(), tokenId: id });
     },
-    getSnapshot: () => ({
-      status: state.status,
-      expiresAt: state.token?.expiresAt,
-      refreshAt: state.token ? state.refreshAt : undefined,
-      retryAt: state.retryAt,
-      error: state.error,
-    }),
+    getSnapshot: () => snapshot,
+    subscribe: (listener) => emitter.on(CHANGE, listener),
+    getClaims() {
+      const jwt = state.token?.accessToken;
+      if (claimsOf !== jwt) {
+        claimsOf = jwt;
+        // Display-only: unverified; undefined without a token or for an opaque (non-JWT) one.
+        try {
+          claims = decodeJwtClaims(jwt!);
+        } catch {
+          claims = undefined;
+        }
+      }
+      return claims;
+    },
     on: (event, listener) => emitter.on(event, listener),
     dispose() {
       if (disposed) return;
@@ -193,6 +223,16 @@ export function createSession(options: SessionOptions): Session {
 
   if (options.tokens) session.signIn(options.tokens);
   return session;
+}
+
+function snapshotOf(state: MachineState): SessionSnapshot {
+  return {
+    status: state.status,
+    expiresAt: state.token?.expiresAt,
+    refreshAt: state.token ? state.refreshAt : undefined,
+    retryAt: state.retryAt,
+    error: state.error,
+  };
 }
 
 /**

@@ -47,6 +47,7 @@ export type {
   SessionSnapshot,
   SessionStatus,
   SharedToken,
+  JwtClaims,
   TokenResponse,
   TokenSet,
 } from './types.js';

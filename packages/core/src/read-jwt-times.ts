@@ -1,4 +1,5 @@
 import { InvalidJwtError } from './errors.js';
+import type { JwtClaims } from './types.js';
 
 /** Longer strings are refused before any decoding work. */
 export const MAX_JWT_LENGTH = 16 * 1024;
@@ -11,6 +12,17 @@ export const MAX_JWT_LENGTH = 16 * 1024;
  * const { exp } = readJwtTimes(accessToken);
  */
 export function readJwtTimes(jwt: string): { exp: number | undefined; iat: number | undefined } {
+  const { exp, iat } = decodeJwtClaims(jwt);
+  return { exp: finite(exp), iat: finite(iat) };
+}
+
+/**
+ * The claims of a JWT, decoded and never verified: for reading its times, and for display
+ * (`session.getClaims()`). `ERR_INVALID_JWT`, holding none of the input, for anything else.
+ * @example
+ * const { sub } = decodeJwtClaims(idToken);
+ */
+export function decodeJwtClaims(jwt: string): JwtClaims {
   if (jwt.length > MAX_JWT_LENGTH) throw new InvalidJwtError('JWT is longer than 16 KiB');
   const segments = jwt.split('.');
   let claims: unknown;
@@ -23,8 +35,7 @@ export function readJwtTimes(jwt: string): { exp: number | undefined; iat: numbe
     claims = undefined;
   }
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new InvalidJwtError('Not a decodable JWT');
-  const { exp, iat } = claims as Record<string, unknown>;
-  return { exp: finite(exp), iat: finite(iat) };
+  return claims as JwtClaims;
 }
 
 function finite(value: unknown): number | undefined {

@@ -172,9 +172,30 @@ export interface Session {
   signOut(): void;
   /** Reports that `token` was refused (a 401). Forces a refresh only if it is still the current token. */
   invalidate(token: string | TokenSet): void;
+  /** The same object until one of its fields changes: safe for React's `useSyncExternalStore`. */
   getSnapshot(): SessionSnapshot;
+  /** Calls `listener` (asynchronously) after every snapshot change, a peer tab's token included. Returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+  /**
+   * The current access token's claims, decoded WITHOUT verification: for display and for hiding UI,
+   * never for an access decision (the API decides). Undefined for an opaque token, in cookie mode and
+   * without a token. The same object until the token changes.
+   */
+  getClaims(): JwtClaims | undefined;
   /** Subscribes to an event; listeners run asynchronously. Returns the unsubscribe. */
   on<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): () => void;
   /** Stops timers, aborts the refresh in flight, rejects waiters with `ERR_DISPOSED`. */
   dispose(): void;
+}
+
+/** A JWT's claims as decoded for display: unverified, so never a basis for a security decision. */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [claim: string]: unknown;
 }

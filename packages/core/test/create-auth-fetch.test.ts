@@ -1,158 +1,107 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthFetch } from '../src/create-auth-fetch.js';
 import { createSession } from '../src/create-session.js';
-import type { Session } from '../src/types.js';
-import { sleep, startServer, type TestServer } from './helpers/http-server.js';
+import { useWorld } from './helpers/auth-world.js';
 
-/**
- * An API that accepts only the newest token its token endpoint issued, and a token endpoint that
- * counts its calls. Latency can be jittered per request.
- */
-function createWorld() {
-  const state = { issued: 0, refreshCalls: 0, jitterMs: 0, seen: [] as Array<{ path: string; authorization?: string; body: string }> };
-  const current = () => `tok-${state.issued}`;
-  const refresh = async () => {
-    state.refreshCalls++;
-    await sleep(5);
-    state.issued++;
-    return { accessToken: current(), expiresIn: 300 };
-  };
-  const handler = async (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse, body: string) => {
-    state.seen.push({ path: request.url!, authorization: request.headers.authorization, body });
-    if (state.jitterMs) await sleep(Math.random() * state.jitterMs);
-    if (request.url === '/redirect') {
-      response.writeHead(302, { location: `${foreign.url}/landing` }).end();
-      return;
-    }
-    const ok = request.headers.authorization === `Bearer ${current()}`;
-    response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, body }));
-  };
-  return { state, refresh, handler };
-}
-
-let world: ReturnType<typeof createWorld>;
-let api: TestServer;
-let foreign: TestServer;
-let foreignSeen: Array<string | undefined>;
-
-beforeAll(async () => {
-  world = createWorld();
-  api = await startServer(world.handler);
-  foreignSeen = [];
-  foreign = await startServer((request, response) => {
-    foreignSeen.push(request.headers.authorization);
-    response.end('foreign');
-  });
-});
-afterAll(async () => {
-  await api.close();
-  await foreign.close();
-});
-
-/** A session that believes its token is valid, while the server only accepts newer ones. */
-function staleSession(): Session {
-  world.state.refreshCalls = 0;
-  world.state.issued++;
-  return createSession({ refresh: world.refresh, tokens: { accessToken: 'tok-stale', expiresIn: 300 } });
-}
+const w = useWorld();
 
 describe('createAuthFetch over real HTTP', () => {
   it('makes exactly 1 refresh call and fails 0 of 100 concurrent requests when the server answers 401 with jittered latency', async () => {
-    const session = staleSession();
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
-    world.state.jitterMs = 30;
-    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => authFetch(`${api.url}/item/${i}`)));
-    world.state.jitterMs = 0;
+    const session = w.staleSession();
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
+    w.world.state.jitterMs = 30;
+    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => authFetch(`${w.api.url}/item/${i}`)));
+    w.world.state.jitterMs = 0;
     expect(responses.filter((r) => r.status !== 200)).toHaveLength(0);
-    expect(world.state.refreshCalls).toBe(1);
+    expect(w.world.state.refreshCalls).toBe(1);
     session.dispose();
   });
 
   it('retries a late 401 for an already replaced token without a second refresh', async () => {
-    const session = staleSession();
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
-    const first = await authFetch(`${api.url}/a`);
+    const session = w.staleSession();
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
+    const first = await authFetch(`${w.api.url}/a`);
     expect(first.status).toBe(200);
     // A request that went out with the stale token earlier and is refused only now.
     session.invalidate('tok-stale');
-    const late = await authFetch(`${api.url}/b`);
+    const late = await authFetch(`${w.api.url}/b`);
     expect(late.status).toBe(200);
-    expect(world.state.refreshCalls).toBe(1);
+    expect(w.world.state.refreshCalls).toBe(1);
     session.dispose();
   });
 
   it('never sends the token to a foreign origin, directly or through a redirect', async () => {
-    const session = staleSession();
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
-    foreignSeen.length = 0;
-    await authFetch(`${foreign.url}/direct`);
-    await authFetch(`${foreign.url.replace('127.0.0.1', 'localhost')}/other-host`);
-    await authFetch(`${api.url}/redirect`);
-    expect(foreignSeen).toEqual([undefined, undefined, undefined]);
+    const session = w.staleSession();
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
+    w.foreignSeen.length = 0;
+    await authFetch(`${w.foreign.url}/direct`);
+    await authFetch(`${w.foreign.url.replace('127.0.0.1', 'localhost')}/other-host`);
+    await authFetch(`${w.api.url}/redirect`);
+    expect(w.foreignSeen.map((s) => s.authorization)).toEqual([undefined, undefined, undefined]);
     session.dispose();
   });
 
   it('replays a JSON POST body intact after a 401', async () => {
-    const session = staleSession();
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
+    const session = w.staleSession();
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
     const payload = JSON.stringify({ order: 42, items: ['a', 'b'] });
-    const response = await authFetch(`${api.url}/orders`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } });
+    const response = await authFetch(`${w.api.url}/orders`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } });
     expect(await response.json()).toEqual({ ok: true, body: payload });
-    const sent = world.state.seen.filter((s) => s.path === '/orders');
+    const sent = w.seenAt('/orders');
     expect(sent.map((s) => s.body)).toEqual([payload, payload]);
     session.dispose();
   });
 
   it('replays a Request object with a body after a 401', async () => {
-    const session = staleSession();
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
-    const response = await authFetch(new Request(`${api.url}/req`, { method: 'PUT', body: 'payload' }));
+    const session = w.staleSession();
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
+    const response = await authFetch(new Request(`${w.api.url}/req`, { method: 'PUT', body: 'payload' }));
     expect(await response.json()).toEqual({ ok: true, body: 'payload' });
     session.dispose();
   });
 
   it('sends a stream body once and hands the 401 back, while the session still refreshes', async () => {
-    const session = staleSession();
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
+    const session = w.staleSession();
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
     const stream = new ReadableStream({
       start(controller) {
         controller.enqueue(new TextEncoder().encode('streamed'));
         controller.close();
       },
     });
-    const response = await authFetch(`${api.url}/upload`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    const response = await authFetch(`${w.api.url}/upload`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
     expect(response.status).toBe(401);
-    expect(world.state.seen.filter((s) => s.path === '/upload')).toHaveLength(1);
+    expect(w.seenAt('/upload')).toHaveLength(1);
     await session.getAccessToken();
-    expect(world.state.refreshCalls).toBe(1);
+    expect(w.world.state.refreshCalls).toBe(1);
     session.dispose();
   });
 
   it('gives a second 401 back to the caller: one retry, no loop', async () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'never-accepted', expiresIn: 300 }), tokens: { accessToken: 'x', expiresIn: 300 } });
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
-    const before = world.state.seen.length;
-    const response = await authFetch(`${api.url}/always-401`);
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
+    const before = w.world.state.seen.length;
+    const response = await authFetch(`${w.api.url}/always-401`);
     expect(response.status).toBe(401);
-    expect(world.state.seen.length - before).toBe(2);
+    expect(w.world.state.seen.length - before).toBe(2);
     session.dispose();
   });
 
   it('keeps the caller-set Authorization header and the rest of its headers', async () => {
-    const session = staleSession();
-    const authFetch = createAuthFetch(session, { origins: [api.url], retryUnauthorized: false });
-    await authFetch(`${api.url}/own`, { headers: { Authorization: 'Basic abc', 'x-one': '1' } });
-    await authFetch(`${api.url}/merged`, { headers: new Headers({ 'x-two': '2' }) });
-    const seen = world.state.seen.filter((s) => s.path === '/own' || s.path === '/merged');
+    const session = w.staleSession();
+    const authFetch = createAuthFetch(session, { origins: [w.api.url], retryUnauthorized: false });
+    await authFetch(`${w.api.url}/own`, { headers: { Authorization: 'Basic abc', 'x-one': '1' } });
+    await authFetch(`${w.api.url}/merged`, { headers: new Headers({ 'x-two': '2' }) });
+    const seen = w.world.state.seen.filter((s) => s.path === '/own' || s.path === '/merged');
     expect(seen.map((s) => s.authorization)).toEqual(['Basic abc', 'Bearer tok-stale']);
     session.dispose();
   });
 
   it('rejects with ERR_ABORTED when the caller aborts while a refresh is pending', async () => {
     const session = createSession({ refresh: () => new Promise(() => {}) });
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
     const controller = new AbortController();
-    const pending = authFetch(`${api.url}/slow`, { signal: controller.signal });
+    const pending = authFetch(`${w.api.url}/slow`, { signal: controller.signal });
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     session.dispose();
@@ -170,10 +119,10 @@ describe('createAuthFetch over real HTTP', () => {
   it('throws a typed error and sends nothing when not signed in', async () => {
     const session = createSession({ refresh: async () => ({ accessToken: 'a', expiresIn: 60 }) });
     session.signOut();
-    const authFetch = createAuthFetch(session, { origins: [api.url] });
-    const before = world.state.seen.length;
-    await expect(authFetch(`${api.url}/x`)).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
-    expect(world.state.seen.length).toBe(before);
+    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
+    const before = w.world.state.seen.length;
+    await expect(authFetch(`${w.api.url}/x`)).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
+    expect(w.world.state.seen.length).toBe(before);
   });
 });
 

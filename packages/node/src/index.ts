@@ -6,3 +6,5 @@ export { createKeyProvider, createStaticKeyProvider } from './create-key-provide
 export type { KeyProvider, KeyProviderOptions, SigningKeyPair } from './create-key-provider.js';
 export type { ClientAuthMethod, PrivateKeyInput } from './client-auth.js';
 export type { TokenKey } from './token-cache.js';
+export { createAuthInterceptor } from './create-auth-interceptor.js';
+export type { AnyDispatch, AuthInterceptorOptions, DispatchController, DispatchHandler, DispatchOptions } from './create-auth-interceptor.js';

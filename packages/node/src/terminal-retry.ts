@@ -47,6 +47,8 @@ export function withTerminalRetry(inner: Session, retryAfterMs: number, now: () 
     signOut: () => inner.signOut(),
     invalidate: (token) => inner.invalidate(token),
     getSnapshot: () => inner.getSnapshot(),
+    subscribe: (listener) => inner.subscribe(listener),
+    getClaims: () => inner.getClaims(),
     on: (event, listener) => inner.on(event, listener),
     dispose: () => inner.dispose(),
   };
