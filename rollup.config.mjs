@@ -38,6 +38,6 @@ function buildPackage(dir) {
   ];
 }
 
-export default ['packages/core', 'packages/browser', 'packages/node']
+export default ['packages/core', 'packages/browser', 'packages/node', 'packages/server']
   .filter((dir) => existsSync(`${dir}/src/index.ts`))
   .flatMap(buildPackage);

@@ -154,7 +154,7 @@ describe('WWW-Authenticate', () => {
         expect(isTokenwardError(error) && error.code).toBe('ERR_REFRESH_FAILED');
         expect(['transient', 'terminal']).toContain(error.kind);
         expect(error.status).toBe(status);
-        // A description is cut at 200 characters: a megabyte challenge does not become a megabyte message.
+        // No error_description enters the message: a megabyte challenge does not become a megabyte message.
         expect(error.message.length).toBeLessThan(400);
         assertConsistent(tokens.session().getSnapshot(), { now: clock.now(), timersCurrent: true });
         tokens.dispose();

@@ -1,74 +1,103 @@
+import { createAuthHandler, createTokenVerifier, type AuthEvent, type RequestContext } from '@tokenward/server';
 import type { JSONWebKeySet } from 'jose';
-import type { AuthContext } from './context.js';
-import { createKeyRing } from './key-ring.js';
+import { demoAccounts } from './accounts.js';
+import { apiCsrfGuard, demoRoutes, type DemoContext } from './demo-routes.js';
 import { resolveOptions, type AuthServerOptions } from './options.js';
-import { RefreshStore } from './refresh-store.js';
 import { error } from './responses.js';
 import { createRouter } from './router.js';
-import { apiCsrfGuard, apiRoutes } from './routes/api-routes.js';
-import { authRoutes } from './routes/auth-routes.js';
 import { createStaticFiles } from './static-files.js';
-import { createStats, type AuthServerStats } from './stats.js';
+import { createStats, type AuthServerStats, type StatName } from './stats.js';
 
 export interface AuthServer {
   /** Answers one request. Never throws: an unexpected failure becomes a 500. */
-  handle(request: Request): Promise<Response>;
+  handle(request: Request, context?: RequestContext): Promise<Response>;
   stats(): AuthServerStats;
   resetStats(): void;
   /** Revokes every refresh-token family of the user: their next refresh gets 401 invalid_grant. */
-  revokeUser(username: string): void;
+  revokeUser(username: string): Promise<number>;
   /** The public keys: the current signing key and the previous one. */
   jwks(): Promise<JSONWebKeySet>;
   readonly issuer: string;
   readonly audience: string;
   /** Stops the key-rotation timer. Does not close a listener: see `listen().close()`. */
-  close(): void;
+  close(): Promise<void>;
 }
 
+/** Which package events the demo's counters count. */
+const COUNTED: Partial<Record<AuthEvent['type'], StatName>> = {
+  login: 'logins',
+  grace: 'graceReuses',
+  reuse: 'reuseDetections',
+  logout: 'logouts',
+  csrf: 'csrfRejections',
+};
+
 /**
- * The reference server of tokenward's cookie contract, as a Web-standard handler.
+ * The demo's backend: `createAuthHandler` from @tokenward/server (the part a backend team
+ * installs) plus demo accounts, counters, fault injection, a demo API and static files.
  *
  * @example
  * ```ts
  * const server = createAuthServer({ accessTtlSeconds: 5, graceMs: 0 });
  * const { url, close } = await listen(server, { port: 0 });
- * const response = await fetch(`${url}/auth/login`, {
- *   method: 'POST',
- *   headers: { 'content-type': 'application/json' },
- *   body: JSON.stringify({ username: 'demo', password: 'demo' }),
- * });
  * await close();
- * server.close();
+ * await server.close();
  * ```
  */
 export function createAuthServer(options?: AuthServerOptions): AuthServer {
   const resolved = resolveOptions(options);
-  const { clock } = resolved;
-  const ctx: AuthContext = {
+  const stats = createStats();
+  const auth = createAuthHandler({
+    authenticate: demoAccounts(resolved.users),
+    issuer: resolved.issuer,
+    audience: resolved.audience,
+    accessTtlSeconds: resolved.accessTtlSeconds,
+    idleTtlSeconds: resolved.refreshTtlSeconds,
+    absoluteTtlSeconds: resolved.absoluteTtlSeconds,
+    graceMs: resolved.graceMs,
+    keyRotationMs: resolved.keyRotationMs,
+    secure: resolved.secure,
+    rateLimit: resolved.rateLimit,
+    clock: resolved.clock,
+    onEvent: (event) => {
+      const stat = COUNTED[event.type];
+      if (stat) stats.count(stat);
+    },
+  });
+  const ctx: DemoContext = {
     options: resolved,
-    keys: createKeyRing({ ...resolved }),
-    store: new RefreshStore({
-      refreshTtlMs: resolved.refreshTtlSeconds * 1000,
-      graceMs: resolved.graceMs,
-      clock,
-    }),
-    stats: createStats(),
+    auth,
+    stats,
+    verify: createTokenVerifier({ jwks: () => auth.jwks(), issuer: resolved.issuer, audience: resolved.audience, clock: resolved.clock }),
   };
   const staticFiles = resolved.staticDir === undefined ? undefined : createStaticFiles(resolved.staticDir);
-  const jwksRoute = {
-    method: 'GET',
-    path: '/.well-known/jwks.json',
-    handler: async () => Response.json(await ctx.keys.jwks(), { headers: { 'cache-control': 'no-cache' } }),
-  };
-  const route = createRouter(
-    [...resolved.extraRoutes, ...authRoutes(ctx), ...apiRoutes(ctx), jwksRoute],
-    async (request) => (await staticFiles?.(request)) ?? error(404, 'not_found'),
-  );
+  const route = createRouter([...resolved.extraRoutes, ...demoRoutes(ctx)], async (request) => (await staticFiles?.(request)) ?? error(404, 'not_found'));
 
-  async function handle(request: Request): Promise<Response> {
+  /** `POST /auth/refresh` with the demo's hooks around the package: counted, faulted, delayed. */
+  async function refresh(request: Request, context: RequestContext): Promise<Response | undefined> {
+    stats.count('refreshRequests');
+    let response = await resolved.faults?.(request);
+    if (!response) {
+      // A slow server: the delay comes before the rotation, and a client that has gone away by then
+      // (a tab closed mid-refresh) rotates nothing, so its refresh cookie stays the current one.
+      const delay = resolved.refreshDelayMs();
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      response = request.signal.aborted ? error(499, 'client_closed_request') : await auth.handle(request, context);
+    }
+    stats.count(response?.ok ? 'refreshSuccesses' : 'refreshFailures');
+    return response;
+  }
+
+  async function handle(request: Request, context: RequestContext = {}): Promise<Response> {
     let response: Response;
     try {
-      response = (await apiCsrfGuard(ctx, request)) ?? (await route(request));
+      const { pathname } = new URL(request.url);
+      const isRefresh = pathname === '/auth/refresh' && request.method === 'POST';
+      const extra = resolved.extraRoutes.some((candidate) => candidate.path === pathname);
+      response =
+        (await apiCsrfGuard(ctx, request)) ??
+        (extra ? undefined : isRefresh ? await refresh(request, context) : await auth.handle(request, context)) ??
+        (await route(request));
     } catch (cause) {
       // Only the error: requests carry tokens and cookies, and they are never logged.
       console.error('auth-server: a handler failed', cause);
@@ -85,12 +114,12 @@ export function createAuthServer(options?: AuthServerOptions): AuthServer {
 
   return {
     handle,
-    stats: () => ctx.stats.snapshot(),
-    resetStats: () => ctx.stats.reset(),
-    revokeUser: (username) => ctx.store.revokeUser(username),
-    jwks: () => ctx.keys.jwks(),
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    revokeUser: (username) => auth.revokeUser(username),
+    jwks: () => auth.jwks(),
     issuer: resolved.issuer,
     audience: resolved.audience,
-    close: () => ctx.keys.close(),
+    close: () => auth.close(),
   };
 }

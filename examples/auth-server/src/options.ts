@@ -1,3 +1,5 @@
+import type { AuthHandlerOptions } from '@tokenward/server';
+
 /** A demo account. A real server stores a password hash (scrypt, argon2), never the password. */
 export interface AuthUser {
   username: string;
@@ -16,8 +18,12 @@ export interface ExtraRoute {
 export interface AuthServerOptions {
   /** Access-token lifetime. Default 30 seconds, short so the demo shows refreshes. */
   accessTtlSeconds?: number;
-  /** Refresh-token lifetime, renewed on every rotation. Default one day. */
+  /** Refresh-token lifetime, renewed on every rotation (the sliding idle lifetime). Default one day. */
   refreshTtlSeconds?: number;
+  /** A session ends this long after sign-in, however active. Default 30 days. */
+  absoluteTtlSeconds?: number;
+  /** @tokenward/server's rate limits (per client address, per family); default its defaults. */
+  rateLimit?: AuthHandlerOptions['rateLimit'];
   /**
    * How long after its rotation a refresh token may be presented again and still get
    * the current child instead of revoking the family. Default 5000. `0` is strict:
@@ -32,7 +38,7 @@ export interface AuthServerOptions {
   audience?: string;
   /** Default: `demo`/`demo` (role `user`) and `admin`/`admin` (role `admin`). */
   users?: readonly AuthUser[];
-  /** `'auto'` (default) adds `Secure` to cookies only when the request URL is https. */
+  /** `'auto'` (default): `Secure` cookies (and `__Host-`/`__Secure-` names) except on localhost and 127.0.0.1. */
   secure?: 'auto' | boolean;
   /** Delay before a refresh is processed; a client gone by then rotates nothing (a tab closing mid-refresh). */
   refreshDelayMs?: number | (() => number);
@@ -52,6 +58,8 @@ export interface AuthServerOptions {
 export interface ResolvedOptions {
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  absoluteTtlSeconds: number;
+  rateLimit: AuthHandlerOptions['rateLimit'];
   graceMs: number;
   keyRotationMs: number;
   issuer: string;
@@ -72,9 +80,12 @@ const DEFAULT_USERS: readonly AuthUser[] = [
 
 export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions {
   const delay = options.refreshDelayMs ?? 0;
-  const resolved: ResolvedOptions = {
+  // Durations are checked by createAuthHandler (a ConfigError naming the option).
+  return {
     accessTtlSeconds: options.accessTtlSeconds ?? 30,
     refreshTtlSeconds: options.refreshTtlSeconds ?? 24 * 60 * 60,
+    absoluteTtlSeconds: options.absoluteTtlSeconds ?? 30 * 24 * 60 * 60,
+    rateLimit: options.rateLimit,
     graceMs: options.graceMs ?? 5000,
     keyRotationMs: options.keyRotationMs ?? 10 * 60 * 1000,
     issuer: options.issuer ?? 'http://127.0.0.1',
@@ -87,15 +98,4 @@ export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions
     extraRoutes: options.extraRoutes ?? [],
     staticDir: options.staticDir,
   };
-  assertDuration('accessTtlSeconds', resolved.accessTtlSeconds, 1);
-  assertDuration('refreshTtlSeconds', resolved.refreshTtlSeconds, 1);
-  assertDuration('graceMs', resolved.graceMs, 0);
-  assertDuration('keyRotationMs', resolved.keyRotationMs, 0);
-  return resolved;
-}
-
-function assertDuration(name: string, value: number, min: number): void {
-  if (!Number.isFinite(value) || value < min) {
-    throw new TypeError(`auth-server: ${name} must be a finite number >= ${min}, got ${value}`);
-  }
 }

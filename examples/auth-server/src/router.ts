@@ -1,4 +1,4 @@
-import type { Route } from './context.js';
+import type { ExtraRoute as Route } from './options.js';
 import { error } from './responses.js';
 
 export type Handler = (request: Request) => Promise<Response>;

@@ -17,7 +17,7 @@ describe('protected API', () => {
     expect(server.stats()).toMatchObject({ apiCalls: 1, apiUnauthorized: 0 });
   });
 
-  it('answers 401 invalid_token with WWW-Authenticate for a missing, forged or expired token', async () => {
+  it('answers 401 invalid_token for a missing, forged or expired token, with the RFC 6750 challenge', async () => {
     const clock = manualClock();
     const { client, server } = await start({ clock: clock.now, accessTtlSeconds: 10 });
     const browser = client();
@@ -28,9 +28,11 @@ describe('protected API', () => {
       clock.advance(12_001); // past exp plus the 2 s tolerance
       return browser.api('/api/me', token);
     };
+    // No token at all: a bare challenge, no error code (RFC 6750 3.1).
+    const challenges = ['Bearer', 'Bearer error="invalid_token"', 'Bearer error="invalid_token"'];
     for (const response of [await browser.api('/api/me'), await browser.api('/api/me', forged), await expired()]) {
       expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(response.headers.get('www-authenticate')).toBe(challenges.shift());
       expect(await body(response)).toEqual({ error: 'invalid_token' });
     }
     expect(server.stats()).toMatchObject({ apiCalls: 3, apiUnauthorized: 3 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthServer } from '../src/index.js';
-import { parseSetCookie, type SetCookie } from './helpers/cookie-jar.js';
+import { parseSetCookie, type SetCookie } from '../../../packages/server/test/helpers/cookie-jar.js';
 import { body, start } from './helpers/client.js';
 
 function byName(response: Response): Map<string, SetCookie> {
@@ -29,7 +29,7 @@ describe('cookies', () => {
     expect(csrf.attributes.get('path')).toBe('/');
   });
 
-  it('adds Secure only for https requests when secure is auto', async () => {
+  it('adds Secure, and the __Host-/__Secure- name prefixes, everywhere but on localhost when secure is auto', async () => {
     const server = createAuthServer();
     try {
       const login = (origin: string) =>
@@ -40,13 +40,19 @@ describe('cookies', () => {
             body: JSON.stringify({ username: 'demo', password: 'demo' }),
           }),
         );
-      const https = byName(await login('https://demo.example'));
-      const http = byName(await login('http://127.0.0.1:3000'));
-      expect(https.get('tw_refresh')!.attributes.get('secure')).toBe(true);
-      expect(https.get('tw_csrf')!.attributes.get('secure')).toBe(true);
-      expect(http.get('tw_refresh')!.attributes.has('secure')).toBe(false);
+      for (const origin of ['https://demo.example', 'http://demo.example']) {
+        const secure = byName(await login(origin));
+        expect([...secure.keys()]).toEqual(['__Secure-tw_refresh', '__Host-tw_csrf']);
+        expect(secure.get('__Secure-tw_refresh')!.attributes.get('secure')).toBe(true);
+        expect(secure.get('__Host-tw_csrf')!.attributes.get('path')).toBe('/');
+      }
+      for (const origin of ['http://127.0.0.1:3000', 'http://localhost:3000']) {
+        const local = byName(await login(origin));
+        expect([...local.keys()]).toEqual(['tw_refresh', 'tw_csrf']);
+        expect(local.get('tw_refresh')!.attributes.has('secure')).toBe(false);
+      }
     } finally {
-      server.close();
+      await server.close();
     }
   });
 

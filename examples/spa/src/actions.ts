@@ -1,4 +1,4 @@
-import { readTokenResponse, type BrowserSession, type TokenMode } from '@tokenward/browser';
+import { createCsrfHeaders, readTokenResponse, type BrowserSession, type TokenMode } from '@tokenward/browser';
 import type { SessionStatus } from '@tokenward/core';
 import { byId } from './dom.js';
 import type { LogEntry } from './event-log.js';
@@ -50,7 +50,8 @@ export function wireActions({ session, mode, offline, log, user }: ActionsOption
     try {
       const response = await fetch('/auth/revoke', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // A state-changing route: it wants the CSRF header like refresh and sign-out.
+        headers: { 'content-type': 'application/json', ...createCsrfHeaders()() },
         body: JSON.stringify({ username }),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -3,7 +3,7 @@ import { ConfigError } from '@tokenward/core';
 export interface CsrfOptions {
   /** The custom header every refresh, sign-out and state-changing API request carries. Default `x-tokenward-csrf`. */
   header?: string;
-  /** A readable cookie whose value the header echoes (double submit), if the server sets one. Default `tw_csrf`; `false`: none. */
+  /** A readable cookie whose value the header echoes (double submit), if the server sets one. Default `__Host-tw_csrf`, else `tw_csrf` (plain http on localhost), as @tokenward/server names it; `false`: none. */
   cookie?: string | false;
 }
 
@@ -20,11 +20,12 @@ const TOKEN = /^[!#$%&'*+.^_`|~\w-]+$/;
  */
 export function createCsrfHeaders(options: CsrfOptions | false = {}): () => Record<string, string> {
   if (options === false) return () => ({});
-  const { header = 'x-tokenward-csrf', cookie = 'tw_csrf' } = options;
-  if (!TOKEN.test(header) || (cookie !== false && !TOKEN.test(cookie))) {
-    throw new ConfigError('Invalid `csrf` header or cookie name');
+  const { header = 'x-tokenward-csrf', cookie } = options;
+  const names = cookie === undefined ? ['__Host-tw_csrf', 'tw_csrf'] : cookie ? [cookie] : [];
+  if (!TOKEN.test(header) || !names.every((name) => TOKEN.test(name))) {
+    throw new ConfigError('Invalid `csrf` names');
   }
-  return () => ({ [header]: (cookie && readCookie(cookie)) || '1' });
+  return () => ({ [header]: names.map(readCookie).find(Boolean) || '1' });
 }
 
 function readCookie(name: string): string | undefined {

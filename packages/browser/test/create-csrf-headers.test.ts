@@ -5,7 +5,8 @@ import { createCsrfHeaders } from '../src/create-csrf-headers.js';
 function clearCookies(): void {
   for (const pair of document.cookie.split(';')) {
     const name = pair.split('=')[0]!.trim();
-    if (name) document.cookie = `${name}=; Max-Age=0; Path=/`;
+    // A prefixed cookie is only replaced (here: deleted) by a Secure one.
+    if (name) document.cookie = `${name}=; Max-Age=0; Path=/${name.startsWith('__') ? '; Secure' : ''}`;
   }
 }
 
@@ -23,6 +24,14 @@ describe('createCsrfHeaders', () => {
     expect(headers()).toEqual({ 'x-tokenward-csrf': 'Abc-123_xyz' });
     document.cookie = 'tw_csrf=rotated; Path=/';
     expect(headers()).toEqual({ 'x-tokenward-csrf': 'rotated' });
+  });
+
+  it('reads @tokenward/server\'s __Host-tw_csrf first (Secure origins), then tw_csrf (plain http on localhost)', () => {
+    document.cookie = 'tw_csrf=plain; Path=/';
+    expect(createCsrfHeaders()()).toEqual({ 'x-tokenward-csrf': 'plain' });
+    document.cookie = '__Host-tw_csrf=prefixed; Path=/; Secure';
+    expect(document.cookie).toContain('__Host-tw_csrf=prefixed');
+    expect(createCsrfHeaders()()).toEqual({ 'x-tokenward-csrf': 'prefixed' });
   });
 
   it('uses the configured header and cookie names, and does not mistake a cookie whose name merely ends alike', () => {

@@ -1,5 +1,6 @@
 import { RefreshFailedError, isTokenwardError } from '@tokenward/core';
 import * as oauth from 'oauth4webapi';
+import { BodyTooLargeError } from './bound-response.js';
 import { parseHttpDate } from './clock-offset.js';
 
 /** OAuth error codes that a retry cannot fix: the configuration or the grant must change. */
@@ -20,16 +21,22 @@ const transientStatuses = new Set([408, 425, 429]);
 interface Failure {
   status?: number;
   oauthError?: string;
-  description?: string;
   response?: Response;
 }
 
 /**
  * Turns whatever a discovery or token request threw into a `RefreshFailedError` that says whether
- * retrying can help (`kind`), and how: `status`, `oauthError`, `retryAfterMs`.
+ * retrying can help (`kind`), and how: `status`, `oauthError`, `retryAfterMs`. The message names
+ * the OAuth error code, never its `error_description`: a server may echo the request (secrets
+ * included) there.
  */
 export function toRefreshError(error: unknown, what = 'Token request'): RefreshFailedError {
   if (error instanceof RefreshFailedError) return error;
+  // oauth4webapi wraps a failed body read as the cause of a parse error.
+  const tooLarge = error instanceof BodyTooLargeError ? error : (error as { cause?: unknown } | null)?.cause;
+  if (tooLarge instanceof BodyTooLargeError) {
+    return new RefreshFailedError(`${what} failed: ${tooLarge.message}`, { kind: 'transient', status: tooLarge.status }, { cause: bare(tooLarge) });
+  }
   if (isTokenwardError(error)) {
     return new RefreshFailedError(`${what} failed: ${error.message}`, { kind: 'terminal' }, { cause: error });
   }
@@ -44,11 +51,10 @@ export function toRefreshError(error: unknown, what = 'Token request'): RefreshF
     const detail = error instanceof Error ? error.message : String(error);
     return new RefreshFailedError(`${what} failed: ${detail}`, { kind: terminal ? 'terminal' : 'transient' }, { cause: bare(error) });
   }
-  const { status, oauthError, description, response } = failure;
+  const { status, oauthError, response } = failure;
   const kind = classify(status, oauthError);
-  const said = oauthError ? `${oauthError}${description ? ` (${truncate(description)})` : ''}` : `HTTP ${status ?? '?'}`;
   return new RefreshFailedError(
-    `${what} failed: ${said}`,
+    `${what} failed: ${oauthError ?? `HTTP ${status ?? '?'}`}`,
     { status, oauthError, retryAfterMs: retryAfter(response), kind },
     { cause: bare(error) },
   );
@@ -88,11 +94,11 @@ export function retryAfter(response: Response | undefined): number | undefined {
 
 function describe(error: unknown): Failure | undefined {
   if (error instanceof oauth.ResponseBodyError) {
-    return { status: error.status, oauthError: error.error, description: error.error_description, response: error.response };
+    return { status: error.status, oauthError: error.error, response: error.response };
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const parameters = error.cause.find((challenge) => challenge.parameters.error)?.parameters;
-    return { status: error.status, oauthError: parameters?.error, description: parameters?.error_description, response: error.response };
+    return { status: error.status, oauthError: parameters?.error, response: error.response };
   }
   if (error instanceof oauth.OperationProcessingError && error.cause instanceof Response) {
     return { status: error.cause.status, response: error.cause };
@@ -103,8 +109,4 @@ function describe(error: unknown): Failure | undefined {
 function isAbort(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
-}
-
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -1,14 +1,11 @@
-import { ConfigError, DisposedError, createSession } from '@tokenward/core';
+import { ConfigError, DisposedError } from '@tokenward/core';
 import type { Clock, GetTokenOptions, RefreshPolicy, Session } from '@tokenward/core';
-import type * as oauth from 'oauth4webapi';
-import { toRefreshError } from './classify.js';
 import { createClientAuth, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
 import { createClockOffset } from './clock-offset.js';
+import { createKeySession, type KeySessionContext } from './create-key-session.js';
 import { createServerResolver } from './discovery.js';
 import { observeFetch, type FetchLike } from './observe-fetch.js';
-import { withTerminalRetry } from './terminal-retry.js';
-import { createTokenCache, type NormalizedKey, type TokenKey } from './token-cache.js';
-import { requestToken } from './token-endpoint.js';
+import { createTokenCache, type TokenKey } from './token-cache.js';
 
 /**
  * Options of `createClientCredentials`. `scope`, `audience` and `resource` are the defaults of
@@ -23,7 +20,11 @@ import { requestToken } from './token-endpoint.js';
  * };
  */
 export interface ClientCredentialsOptions extends TokenKey {
-  /** The issuer: its metadata is discovered once (OpenID Connect, then RFC 8414 well-known). */
+  /**
+   * The issuer: its metadata is discovered on first use (OpenID Connect, then RFC 8414
+   * well-known), again when the token endpoint answers 404 or 410 or cannot be reached, and at
+   * most daily otherwise.
+   */
   issuer?: string;
   /** The token endpoint, when there is no discovery. With `issuer` too, no discovery is made. */
   tokenEndpoint?: string;
@@ -55,6 +56,11 @@ export interface ClientCredentialsOptions extends TokenKey {
   defaultExpiresIn?: number;
   /** After a terminal refusal, the next demand this much later tries once more. Default 60 s; `Infinity` never. */
   terminalRetryMs?: number;
+  /**
+   * The most keys with a session at once. A new key beyond it disposes the session of the least
+   * recently used one (its holders get `ERR_DISPOSED`; `session(key)` makes a new one). Default 1,000.
+   */
+  maxKeys?: number;
 }
 
 /**
@@ -65,14 +71,15 @@ export interface ClientCredentialsOptions extends TokenKey {
 export type ClientTokenOptions = TokenKey & GetTokenOptions;
 
 /**
- * A source of service tokens: one cached `Session` per (scope, audience, resource).
+ * A source of service tokens: one cached `Session` per (scope, audience, resource), at most
+ * `maxKeys` of them. A key nobody asked for in one token lifetime stops refreshing ahead.
  * @example
  * const ledger = tokens.session({ audience: 'https://ledger.example.com', scope: 'ledger:write' });
  * const ledgerFetch = createAuthFetch(ledger, { origins: ['https://ledger.example.com'] });
  * process.on('SIGTERM', () => tokens.dispose());
  */
 export interface ClientCredentials {
-  /** The session for a key; the same object for the same normalized key. */
+  /** The session for a key; the same object for the same normalized key until it is disposed or evicted. */
   session(key?: TokenKey): Session;
   /** `session(key).getAccessToken(options)`. */
   getAccessToken(options?: ClientTokenOptions): Promise<string>;
@@ -97,13 +104,14 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
   const fetch = observeFetch(options.fetch ?? ((url, init) => globalThis.fetch(url, init)), offset, now);
   const allowInsecureRequests = options.allowInsecureRequests ?? isLoopback(tokenEndpoint ?? issuer!);
   const lifetime = new AbortController();
-  const resolveServer = createServerResolver({
+  const resolver = createServerResolver({
     issuer,
     tokenEndpoint,
     fetch,
     allowInsecureRequests,
     signal: lifetime.signal,
     timeoutMs: options.policy?.timeoutMs ?? 10_000,
+    now,
   });
   const method = options.authMethod ?? (options.privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic');
   const auth = createClientAuth({
@@ -118,35 +126,35 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
   });
   // An unusable key fails the first refresh, terminally; keep the rejection from going unhandled.
   auth.catch(() => undefined);
-  const client: oauth.Client = { client_id: clientId };
+  const context: KeySessionContext = {
+    resolver,
+    client: { client_id: clientId },
+    auth,
+    signsAssertion: method === 'private_key_jwt',
+    audienceParameter: options.audienceParameter ?? 'audience',
+    fetch,
+    offset,
+    allowInsecureRequests,
+    defaultExpiresIn: options.defaultExpiresIn ?? 300,
+    terminalRetryMs: options.terminalRetryMs ?? 60_000,
+    policy: options.policy,
+    clock: options.clock,
+    random: options.random,
+    now,
+  };
   let disposed = false;
 
-  const createKeySession = (key: NormalizedKey): Session => {
-    const session = createSession({
-      policy: options.policy,
-      clock: options.clock,
-      random: options.random,
-      refresh: async ({ signal }) => {
-        const [server, clientAuth] = await Promise.all([resolveServer(signal), auth]).catch((error: unknown) => {
-          throw toRefreshError(error);
-        });
-        return requestToken({
-          server,
-          client,
-          auth: clientAuth,
-          signsAssertion: method === 'private_key_jwt',
-          parameters: parametersFor(key, options.audienceParameter ?? 'audience'),
-          fetch,
-          offset,
-          allowInsecureRequests,
-          signal,
-          defaultExpiresIn: options.defaultExpiresIn ?? 300,
-        });
-      },
-    });
-    return withTerminalRetry(session, options.terminalRetryMs ?? 60_000, now);
-  };
-  const cache = createTokenCache(createKeySession, { scope: options.scope, audience: options.audience, resource: options.resource });
+  const cache = createTokenCache<Session>(
+    (key, touch) => {
+      const keySession: Session = createKeySession(key, context, touch, () => cache.delete(key.id, keySession));
+      return keySession;
+    },
+    {
+      defaults: { scope: options.scope, audience: options.audience, resource: options.resource },
+      maxKeys: options.maxKeys,
+      evict: (evicted) => evicted.dispose(),
+    },
+  );
 
   const session = (key?: TokenKey): Session => {
     if (disposed) throw new DisposedError();
@@ -172,24 +180,15 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
   };
 }
 
-function parametersFor(key: NormalizedKey, audienceParameter: 'audience' | 'resource'): URLSearchParams {
-  const parameters = new URLSearchParams();
-  if (key.scope !== undefined) parameters.set('scope', key.scope);
-  const resources = new Set(key.resource);
-  if (key.audience !== undefined) {
-    if (audienceParameter === 'resource') resources.add(key.audience);
-    else parameters.set('audience', key.audience);
-  }
-  for (const resource of resources) parameters.append('resource', resource);
-  return parameters;
-}
-
 function validate(options: ClientCredentialsOptions): ClientCredentialsOptions {
   if (!options || typeof options.clientId !== 'string' || options.clientId === '') {
     throw new ConfigError('createClientCredentials needs a clientId');
   }
   if (options.issuer === undefined && options.tokenEndpoint === undefined) {
     throw new ConfigError('createClientCredentials needs an issuer or a tokenEndpoint');
+  }
+  if (options.maxKeys !== undefined && !(Number.isInteger(options.maxKeys) && options.maxKeys >= 1)) {
+    throw new ConfigError('maxKeys must be a positive integer');
   }
   for (const url of [options.issuer, options.tokenEndpoint]) {
     if (url !== undefined && !URL.canParse(url)) throw new ConfigError(`Not a URL: ${url}`);

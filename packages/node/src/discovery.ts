@@ -3,6 +3,11 @@ import * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import type { FetchLike } from './observe-fetch.js';
 
+/** Metadata older than this is discovered again before use. */
+export const maxMetadataAgeMs = 24 * 3_600_000;
+/** After a failed daily discovery the old metadata serves this long before the next try. */
+const retryDiscoveryMs = 60_000;
+
 export interface DiscoveryOptions {
   issuer?: string;
   tokenEndpoint?: string;
@@ -11,32 +16,64 @@ export interface DiscoveryOptions {
   /** Aborts a discovery in flight (dispose). */
   signal: AbortSignal;
   timeoutMs: number;
+  now: () => number;
 }
 
-/** Resolves the authorization server metadata; each caller may give up on its own signal. */
-export type ResolveServer = (signal?: AbortSignal) => Promise<oauth.AuthorizationServer>;
+/** The authorization server metadata shared by every session; each caller may give up on its own signal. */
+export interface ServerResolver {
+  resolve(signal?: AbortSignal): Promise<oauth.AuthorizationServer>;
+  /**
+   * After the token endpoint of `stale` failed as if it had moved (404, 410, unreachable): the
+   * metadata discovered since, or discovered anew now. Static metadata is returned as it is.
+   */
+  rediscover(stale: oauth.AuthorizationServer, signal?: AbortSignal): Promise<oauth.AuthorizationServer>;
+}
 
 /**
  * Metadata for the token endpoint. With `tokenEndpoint` it is static; with only `issuer` it is
- * discovered once (OpenID Connect well-known, then RFC 8414) and shared by every session. A
- * failed discovery is forgotten so that the next refresh tries again.
+ * discovered (OpenID Connect well-known, then RFC 8414) on first use, again when the token
+ * endpoint looks moved, and at most daily otherwise. A failed first discovery is forgotten so
+ * that the next refresh tries again; a failed daily one keeps the metadata it would replace.
  */
-export function createServerResolver(options: DiscoveryOptions): ResolveServer {
-  const { issuer, tokenEndpoint } = options;
+export function createServerResolver(options: DiscoveryOptions): ServerResolver {
+  const { issuer, tokenEndpoint, now } = options;
   if (tokenEndpoint !== undefined) {
     const server: oauth.AuthorizationServer = { issuer: issuer ?? new URL(tokenEndpoint).origin, token_endpoint: tokenEndpoint };
-    return () => Promise.resolve(server);
+    return { resolve: () => Promise.resolve(server), rediscover: () => Promise.resolve(server) };
   }
+  let current: { server: oauth.AuthorizationServer; discoveredAt: number } | undefined;
   let pending: Promise<oauth.AuthorizationServer> | undefined;
-  return (signal) => {
-    if (pending === undefined) {
-      const started = discover(new URL(issuer as string), options);
-      pending = started;
-      started.catch(() => {
-        if (pending === started) pending = undefined;
-      });
-    }
-    return signal ? abortable(pending, signal) : pending;
+
+  const start = (): Promise<oauth.AuthorizationServer> => {
+    if (pending !== undefined) return pending;
+    const started = discover(new URL(issuer as string), options).then((server) => {
+      current = { server, discoveredAt: now() };
+      return server;
+    });
+    pending = started;
+    started.then(
+      () => (pending = undefined),
+      () => (pending = undefined),
+    );
+    return started;
+  };
+
+  return {
+    resolve(signal) {
+      if (current === undefined) return abortable(start(), signal);
+      if (now() - current.discoveredAt < maxMetadataAgeMs) return Promise.resolve(current.server);
+      const kept = current;
+      return abortable(
+        start().catch(() => {
+          current = { server: kept.server, discoveredAt: now() - maxMetadataAgeMs + retryDiscoveryMs };
+          return kept.server;
+        }),
+        signal,
+      );
+    },
+    rediscover(stale, signal) {
+      return current !== undefined && current.server !== stale ? Promise.resolve(current.server) : abortable(start(), signal);
+    },
   };
 }
 
@@ -73,7 +110,8 @@ async function discover(issuer: URL, options: DiscoveryOptions): Promise<oauth.A
 }
 
 /** Lets one waiter stop waiting without cancelling the shared work. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

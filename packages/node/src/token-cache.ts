@@ -19,11 +19,29 @@ export interface NormalizedKey {
   readonly resource: readonly string[];
 }
 
-/** One value per normalized key, created on first use. */
+/** One value per normalized key, created on first use; at most `maxKeys`, least recently used out first. */
 export interface TokenCache<V> {
   get(key?: TokenKey): V;
+  /** Forgets the value for `id` if it is still `value` (a session its user disposed). */
+  delete(id: string, value: V): void;
   values(): V[];
   clear(): void;
+}
+
+export interface TokenCacheOptions<V> {
+  /** Fields a key leaves out take these. */
+  defaults?: TokenKey;
+  /** Default 1,000. */
+  maxKeys?: number;
+  /** Called with each value pushed out to stay within `maxKeys`, after it left the cache. */
+  evict?: (value: V) => void;
+}
+
+interface Entry<V> {
+  readonly id: string;
+  value: V;
+  /** Recency: a serial shared by the whole cache, bumped by `get` and by the value's own `touch`. */
+  used: number;
 }
 
 const separator = '\u0000';
@@ -40,52 +58,77 @@ export function normalizeKey(key: TokenKey = {}, defaults: TokenKey = {}): Norma
 
 /**
  * The map behind `session(key)`. Lookups first try the caller's key exactly as given (no
- * sorting on the hot path); only an unseen spelling is normalized.
+ * sorting on the hot path); only an unseen spelling is normalized. `create` gets a `touch` that
+ * marks its value used, for uses that bypass `get` (a session kept and called directly).
+ * Eviction scans for the least recently used entry: it happens only when a new key arrives.
  */
-export function createTokenCache<V>(create: (key: NormalizedKey) => V, defaults: TokenKey = {}): TokenCache<V> {
-  const byId = new Map<string, V>();
-  // scope -> audience -> resource -> value, each as the caller spelled it: literal strings hash once.
-  let byAlias = new Map<unknown, Map<unknown, Map<unknown, V>>>();
+export function createTokenCache<V>(create: (key: NormalizedKey, touch: () => void) => V, options: TokenCacheOptions<V> = {}): TokenCache<V> {
+  const { defaults = {}, maxKeys = 1_000, evict } = options;
+  const byId = new Map<string, Entry<V>>();
+  // scope -> audience -> resource -> entry, each as the caller spelled it: literal strings hash once.
+  let byAlias = new Map<unknown, Map<unknown, Map<unknown, Entry<V>>>>();
   let aliases = 0;
-  let fallback: V | undefined;
+  let fallback: Entry<V> | undefined;
+  let serial = 0;
 
-  const resolve = (key: TokenKey | undefined): V => {
+  const forgetAliases = () => {
+    byAlias = new Map();
+    aliases = 0;
+    fallback = undefined;
+  };
+
+  const evictOldest = () => {
+    let oldest: Entry<V> | undefined;
+    for (const entry of byId.values()) if (oldest === undefined || entry.used < oldest.used) oldest = entry;
+    byId.delete(oldest!.id);
+    forgetAliases();
+    evict?.(oldest!.value);
+  };
+
+  const resolve = (key: TokenKey | undefined): Entry<V> => {
     const normalized = normalizeKey(key, defaults);
-    let value = byId.get(normalized.id);
-    if (value === undefined) {
-      value = create(normalized);
-      byId.set(normalized.id, value);
+    let entry = byId.get(normalized.id);
+    if (entry === undefined) {
+      while (byId.size >= maxKeys) evictOldest();
+      const created: Entry<V> = { id: normalized.id, value: undefined as V, used: ++serial };
+      created.value = create(normalized, () => void (created.used = ++serial));
+      byId.set(normalized.id, (entry = created));
     }
-    return value;
+    return entry;
   };
 
   return {
     get(key) {
-      if (key === undefined) return (fallback ??= resolve(undefined));
-      const scope = flat(key.scope);
-      const resource = flat(key.resource);
-      const cached = byAlias.get(scope)?.get(key.audience)?.get(resource);
-      if (cached !== undefined) return cached;
-      const value = resolve(key);
-      if (++aliases > maxAliases) {
-        byAlias = new Map();
-        aliases = 1;
-      }
-      let audiences = byAlias.get(scope);
-      if (audiences === undefined) byAlias.set(scope, (audiences = new Map()));
-      let resources = audiences.get(key.audience);
-      if (resources === undefined) audiences.set(key.audience, (resources = new Map()));
-      resources.set(resource, value);
-      return value;
+      let entry = key === undefined ? fallback : byAlias.get(flat(key.scope))?.get(key.audience)?.get(flat(key.resource));
+      if (entry === undefined) entry = key === undefined ? (fallback = resolve(undefined)) : remember(key, resolve(key));
+      entry.used = ++serial;
+      return entry.value;
     },
-    values: () => [...byId.values()],
+    delete(id, value) {
+      if (byId.get(id)?.value !== value) return;
+      byId.delete(id);
+      forgetAliases();
+    },
+    values: () => [...byId.values()].map((entry) => entry.value),
     clear() {
       byId.clear();
-      byAlias = new Map();
-      aliases = 0;
-      fallback = undefined;
+      forgetAliases();
     },
   };
+
+  function remember(key: TokenKey, entry: Entry<V>): Entry<V> {
+    if (++aliases > maxAliases) {
+      byAlias = new Map();
+      aliases = 1;
+    }
+    const scope = flat(key.scope);
+    let audiences = byAlias.get(scope);
+    if (audiences === undefined) byAlias.set(scope, (audiences = new Map()));
+    let resources = audiences.get(key.audience);
+    if (resources === undefined) audiences.set(key.audience, (resources = new Map()));
+    resources.set(flat(key.resource), entry);
+    return entry;
+  }
 }
 
 function flat(value: string | readonly string[] | undefined): string | undefined {

@@ -1,4 +1,4 @@
-import { readJwtTimes, type TokenResponse } from '@tokenward/core';
+import { InvalidTokenResponseError, readJwtTimes, type TokenResponse } from '@tokenward/core';
 import * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import { parseHttpDate, type ClockOffset } from './clock-offset.js';
@@ -9,6 +9,8 @@ export const skewRetryThresholdMs = 5_000;
 
 export interface TokenRequest {
   server: oauth.AuthorizationServer;
+  /** Fresh metadata after the token endpoint of `stale` looked moved (see `ServerResolver`). */
+  rediscover(stale: oauth.AuthorizationServer): Promise<oauth.AuthorizationServer>;
   client: oauth.Client;
   auth: oauth.ClientAuth;
   /** Whether `auth` signs a time-bound assertion (so clock skew can explain an `invalid_client`). */
@@ -26,19 +28,33 @@ export interface TokenRequest {
  * One client credentials grant, as one refresh attempt. Each request signs a new assertion; an
  * `invalid_client` whose response `Date` shows our clock off by more than a few seconds from the
  * offset the assertion was signed with is retried once, right away, in corrected server time.
+ * A 404, a 410 or no answer at all may mean the endpoint moved: the issuer is discovered again,
+ * and if it names another token endpoint the request goes there, once, right away.
  */
 export async function requestToken(request: TokenRequest): Promise<TokenResponse> {
-  const { server, client, auth, fetch, offset, signal } = request;
+  const { client, auth, fetch, offset, signal } = request;
+  let server = request.server;
+  let rediscovered = false;
   for (let attempt = 1; ; attempt += 1) {
     const signedWithOffset = offset.offsetMs;
     let response: Response | undefined;
+    let unreachable = false;
     try {
       response = await oauth.clientCredentialsGrantRequest(server, client, auth, request.parameters, {
         signal,
-        [oauth.customFetch]: fetch,
+        [oauth.customFetch]: (url: string, init: RequestInit) =>
+          fetch(url, init).catch((error: unknown) => {
+            unreachable = !signal.aborted;
+            throw error;
+          }),
         [oauth.allowInsecureRequests]: request.allowInsecureRequests,
       });
       const body = await oauth.processClientCredentialsResponse(server, client, response);
+      // A DPoP-bound token needs a proof with every use; sent as a bearer-style scheme it is refused
+      // by the API at best. oauth4webapi lowercases the type.
+      if (body.token_type === 'dpop') {
+        throw new InvalidTokenResponseError('The token endpoint issued a DPoP-bound token (token_type DPoP), and DPoP is not configured');
+      }
       return {
         accessToken: body.access_token,
         tokenType: body.token_type,
@@ -51,6 +67,15 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
       const skewed = Math.abs(offset.offsetMs - signedWithOffset) > skewRetryThresholdMs;
       if (attempt === 1 && request.signsAssertion && failure.oauthError === 'invalid_client' && skewed && !signal.aborted) {
         continue;
+      }
+      const moved = unreachable || failure.status === 404 || failure.status === 410;
+      if (moved && !rediscovered && !signal.aborted) {
+        rediscovered = true;
+        const fresh = await request.rediscover(server).catch(() => server);
+        if (fresh.token_endpoint !== server.token_endpoint) {
+          server = fresh;
+          continue;
+        }
       }
       throw failure;
     } finally {

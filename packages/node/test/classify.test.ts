@@ -28,9 +28,9 @@ describe('toRefreshError', () => {
     [401, 'invalid_client'],
     [400, 'invalid_request'],
   ])('makes HTTP %i %s terminal and says which', async (status, code) => {
-    const error = await failureFor(status, { error: code, error_description: 'no' });
+    const error = await failureFor(status, { error: code, error_description: 'may echo secrets' });
     expect(error).toMatchObject({ code: 'ERR_REFRESH_FAILED', kind: 'terminal', status, oauthError: code });
-    expect(error.message).toBe(`Token request failed: ${code} (no)`);
+    expect(error.message).toBe(`Token request failed: ${code}`);
   });
 
   it('reads the OAuth error of a WWW-Authenticate challenge (client_secret_basic refusals)', async () => {

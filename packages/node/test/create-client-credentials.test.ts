@@ -152,7 +152,7 @@ describe('createClientCredentials against oidc-provider', () => {
         expect(error).toMatchObject({ code: 'ERR_REFRESH_FAILED', kind: 'terminal', status: 401, oauthError: 'invalid_client' });
       }
       expect(server.counts).toMatchObject({ tokenRequests: 1, grantErrors: 1 });
-      expect(first[0]!.message).toBe('Token request failed: invalid_client (client authentication failed)');
+      expect(first[0]!.message).toBe('Token request failed: invalid_client');
 
       // After terminalRetryMs, one demand (not one per caller) asks again.
       await sleep(450);

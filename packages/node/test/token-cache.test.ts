@@ -32,7 +32,7 @@ describe('normalizeKey', () => {
 describe('createTokenCache', () => {
   it('creates one value per normalized key, whatever the spelling', () => {
     const create = vi.fn((key: { id: string }) => ({ id: key.id }));
-    const cache = createTokenCache(create, { audience: 'a' });
+    const cache = createTokenCache(create, { defaults: { audience: 'a' } });
     const first = cache.get({ scope: 'read write' });
     expect(cache.get({ scope: 'write read' })).toBe(first);
     expect(cache.get({ scope: ['write', 'read', 'read'] })).toBe(first);
@@ -49,5 +49,43 @@ describe('createTokenCache', () => {
     cache.clear();
     expect(cache.values()).toHaveLength(0);
     expect(cache.get({ scope: 'x' })).not.toBe(before);
+  });
+
+  it('keeps at most maxKeys values, evicting the least recently used (by get or by touch) after it left', () => {
+    const evicted: string[] = [];
+    const touches = new Map<string, () => void>();
+    const cache = createTokenCache(
+      (key, touch) => {
+        touches.set(key.id, touch);
+        return { scope: key.scope! };
+      },
+      { maxKeys: 2, evict: (value) => evicted.push(value.scope) },
+    );
+    const a = cache.get({ scope: 'a' });
+    cache.get({ scope: 'b' });
+    touches.get(normalizeKey({ scope: 'a' }).id)!(); // a used directly, not through get
+    cache.get({ scope: 'c' });
+    expect(evicted).toEqual(['b']);
+    expect(cache.values().map((value) => value.scope)).toEqual(['a', 'c']);
+    expect(cache.get({ scope: 'a' })).toBe(a);
+    cache.get({ scope: 'b' });
+    expect(evicted).toEqual(['b', 'c']);
+    // An alias of an evicted key is not served from the alias map.
+    expect(cache.get({ scope: ['c'] })).not.toBe(undefined);
+    expect(evicted).toEqual(['b', 'c', 'a']);
+  });
+
+  it('forgets a deleted value only if it is still the one for its key', () => {
+    const cache = createTokenCache((key) => ({ key }));
+    const first = cache.get({ scope: 'x' });
+    cache.delete(first.key.id, first);
+    const second = cache.get({ scope: 'x' });
+    expect(second).not.toBe(first);
+    cache.delete(first.key.id, first); // stale: leaves the new one
+    expect(cache.get({ scope: 'x' })).toBe(second);
+    expect(cache.get()).toBe(cache.get());
+    const fallback = cache.get();
+    cache.delete(fallback.key.id, fallback);
+    expect(cache.get()).not.toBe(fallback);
   });
 });

@@ -1,6 +1,6 @@
 import { onTestFinished } from 'vitest';
 import { createAuthServer, listen, type AuthServer, type AuthServerOptions } from '../../src/index.js';
-import { CookieJar } from './cookie-jar.js';
+import { CookieJar } from '../../../../packages/server/test/helpers/cookie-jar.js';
 
 export interface RequestOptions extends Omit<RequestInit, 'body'> {
   json?: unknown;

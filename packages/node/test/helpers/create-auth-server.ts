@@ -41,6 +41,16 @@ export interface AuthServer {
   fault: Fault | undefined;
   /** Milliseconds added to the `Date` header the server sends (simulates a server clock). */
   dateShiftMs: number;
+  /**
+   * Where the discovery metadata says the token endpoint is (default `tokenEndpoint`). Set to
+   * another path of this server, it serves token requests there and `movedStatus` at `/token`;
+   * set to another host, requests go wherever that is.
+   */
+  tokenEndpointAt: string;
+  /** What `/token` answers once the endpoint moved to another path. Default 404. */
+  movedStatus: number;
+  /** When set, discovery answers this status instead of the metadata. */
+  discoveryStatus: number | undefined;
   reset(): void;
   close(): Promise<void>;
 }
@@ -136,6 +146,9 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     assertions: [],
     fault: undefined,
     dateShiftMs: 0,
+    tokenEndpointAt: `${issuer}/token`,
+    movedStatus: 404,
+    discoveryStatus: undefined,
     reset() {
       state.counts = { grants: 0, grantErrors: 0, tokenRequests: 0, discovery: 0 };
       state.errors = [];
@@ -143,6 +156,9 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
       state.assertions = [];
       state.dateShiftMs = 0;
       state.fault = undefined;
+      state.tokenEndpointAt = state.tokenEndpoint;
+      state.movedStatus = 404;
+      state.discoveryStatus = undefined;
     },
     async close() {
       server.closeAllConnections();
@@ -164,7 +180,26 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
 
   provider.use(async (ctx, next) => {
     if (state.dateShiftMs !== 0) ctx.set('Date', new Date(Date.now() + state.dateShiftMs).toUTCString());
-    if (ctx.path.startsWith('/.well-known/')) state.counts.discovery += 1;
+    if (ctx.path.startsWith('/.well-known/')) {
+      state.counts.discovery += 1;
+      if (state.discoveryStatus !== undefined) {
+        ctx.status = state.discoveryStatus;
+        ctx.body = 'unavailable';
+        return;
+      }
+      await next();
+      if (typeof ctx.body === 'object' && ctx.body !== null) (ctx.body as { token_endpoint?: string }).token_endpoint = state.tokenEndpointAt;
+      return;
+    }
+    const moved = new URL(state.tokenEndpointAt);
+    if (moved.origin === issuer && moved.pathname !== '/token') {
+      if (ctx.path === '/token') {
+        ctx.status = state.movedStatus;
+        ctx.body = 'moved';
+        return;
+      }
+      if (ctx.path === moved.pathname) ctx.path = '/token';
+    }
     if (ctx.path === '/token' && ctx.method === 'POST') {
       state.counts.tokenRequests += 1;
       state.requestTimes.push(Date.now());

@@ -1,15 +1,17 @@
 import { base64url } from 'jose';
 
-// Web Crypto only, so the handlers run unchanged in any runtime with fetch-style Requests.
+// Web Crypto only, so the handler runs unchanged in Node, Bun, Deno and edge runtimes.
+
+const encoder = new TextEncoder();
 
 /** A fresh random value, base64url: 32 bytes by default (256 bits, unguessable). */
 export function randomToken(bytes = 32): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
-/** What the server stores instead of a refresh token: a leaked table cannot be replayed. */
+/** What the store keeps instead of a refresh token: a leaked table cannot be replayed. */
 export async function sha256(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(value));
   return base64url.encode(new Uint8Array(digest));
 }
 

@@ -1,0 +1,102 @@
+import { createSession } from '@tokenward/core';
+import type { Clock, RefreshPolicy, Session } from '@tokenward/core';
+import type * as oauth from 'oauth4webapi';
+import { toRefreshError } from './classify.js';
+import type { ClockOffset } from './clock-offset.js';
+import type { ServerResolver } from './discovery.js';
+import { createIdlePause } from './idle-pause.js';
+import type { FetchLike } from './observe-fetch.js';
+import { withTerminalRetry } from './terminal-retry.js';
+import type { NormalizedKey } from './token-cache.js';
+import { requestToken } from './token-endpoint.js';
+
+/** What every key's session shares: the server, the client and its credentials, the ports. */
+export interface KeySessionContext {
+  resolver: ServerResolver;
+  client: oauth.Client;
+  auth: Promise<oauth.ClientAuth>;
+  signsAssertion: boolean;
+  audienceParameter: 'audience' | 'resource';
+  fetch: FetchLike;
+  offset: ClockOffset;
+  allowInsecureRequests: boolean;
+  defaultExpiresIn: number;
+  terminalRetryMs: number;
+  policy?: Partial<RefreshPolicy>;
+  clock?: Clock;
+  random?: () => number;
+  now: () => number;
+}
+
+/**
+ * The session of one key: client credentials grants for it, terminal refusals retried after a
+ * while, refresh-ahead paused while nobody asks. Each demand marks it used (`touch`, for the
+ * cache's recency); disposing it calls `onDispose` (so the cache forgets it).
+ * @example
+ * const session = createKeySession(normalizeKey({ scope: 'read' }), context, touch, () => cache.delete(id, session));
+ */
+export function createKeySession(key: NormalizedKey, context: KeySessionContext, touch: () => void, onDispose: () => void): Session {
+  const { resolver, fetch, offset, now } = context;
+  const idle = createIdlePause(now, context.defaultExpiresIn * 1000);
+  const inner = createSession({
+    policy: context.policy,
+    clock: context.clock,
+    random: context.random,
+    lifecycle: idle.lifecycle,
+    refresh: async ({ signal }) => {
+      const [server, clientAuth] = await Promise.all([resolver.resolve(signal), context.auth]).catch((error: unknown) => {
+        throw toRefreshError(error);
+      });
+      return requestToken({
+        server,
+        rediscover: (stale) => resolver.rediscover(stale, signal),
+        client: context.client,
+        auth: clientAuth,
+        signsAssertion: context.signsAssertion,
+        parameters: parametersFor(key, context.audienceParameter),
+        fetch,
+        offset,
+        allowInsecureRequests: context.allowInsecureRequests,
+        signal,
+        defaultExpiresIn: context.defaultExpiresIn,
+      });
+    },
+  });
+  idle.watch(inner);
+  const session = withTerminalRetry(inner, context.terminalRetryMs, now);
+  const demand = () => {
+    idle.demand();
+    touch();
+  };
+  return {
+    ...session,
+    getTokenSet(options) {
+      demand();
+      return session.getTokenSet(options);
+    },
+    getAccessToken(options) {
+      demand();
+      return session.getAccessToken(options);
+    },
+    refresh() {
+      demand();
+      return session.refresh();
+    },
+    dispose() {
+      onDispose();
+      session.dispose();
+    },
+  };
+}
+
+function parametersFor(key: NormalizedKey, audienceParameter: 'audience' | 'resource'): URLSearchParams {
+  const parameters = new URLSearchParams();
+  if (key.scope !== undefined) parameters.set('scope', key.scope);
+  const resources = new Set(key.resource);
+  if (key.audience !== undefined) {
+    if (audienceParameter === 'resource') resources.add(key.audience);
+    else parameters.set('audience', key.audience);
+  }
+  for (const resource of resources) parameters.append('resource', resource);
+  return parameters;
+}

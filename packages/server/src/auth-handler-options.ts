@@ -1,0 +1,131 @@
+import { ConfigError } from '@tokenward/core';
+import type { RateLimit } from './create-rate-limiter.js';
+import type { RefreshStore, SessionMode } from './refresh-store.js';
+
+/** Who signed in, as the app decided: `sub` becomes the token's subject, `claims` its custom claims. */
+export interface AuthenticatedUser {
+  sub: string;
+  /** Roles, scope, tenant...: signed into every access token of the session. */
+  claims?: Record<string, unknown>;
+}
+
+/** What happened, for metrics and audit logs. Never carries a token. */
+export type AuthEvent =
+  | { type: 'login'; sub: string; familyId: string; mode: SessionMode }
+  | { type: 'login_failed' }
+  | { type: 'refresh'; sub: string; familyId: string }
+  | { type: 'grace'; sub: string; familyId: string; coalesced: boolean }
+  | { type: 'reuse'; sub: string; familyId: string }
+  | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' }
+  | { type: 'logout'; familyId?: string }
+  | { type: 'csrf'; path: string }
+  | { type: 'rate_limited'; route: 'login' | 'refresh'; scope: 'address' | 'family' }
+  | { type: 'too_large'; path: string };
+
+export interface AuthHandlerOptions {
+  /** Checks the login request (its JSON body is readable) and names the user, or undefined to refuse. */
+  authenticate(request: Request): Promise<AuthenticatedUser | undefined> | AuthenticatedUser | undefined;
+  /** `iss` of the access tokens. */
+  issuer: string;
+  /** `aud` of the access tokens. */
+  audience: string;
+  /** Default `createMemoryStore()`: one instance, sessions lost on restart. */
+  store?: RefreshStore;
+  /** Where the routes live, and the refresh cookie's Path. Default `/auth`. */
+  basePath?: string;
+  /** The access cookie's Path in cookie mode: your API. Default `/api`. */
+  accessCookiePath?: string;
+  /** Default `/.well-known/jwks.json`. */
+  jwksPath?: string;
+  /** Default 300 (5 minutes). */
+  accessTtlSeconds?: number;
+  /** Sliding: a session unused this long ends. Default 3 days. */
+  idleTtlSeconds?: number;
+  /** A session ends this long after sign-in, however active. Default 30 days. */
+  absoluteTtlSeconds?: number;
+  /** How long a rotated refresh token still gets the current one (a tab that missed the news). Default 5000; 0: any reuse revokes. */
+  graceMs?: number;
+  /** Signing-key rotation interval. Default one day; 0 never rotates. Keep it well above the access-token lifetime. */
+  keyRotationMs?: number;
+  /** Seals the current refresh token for grace answers. Shared by all instances of one store; default a random per-process key. */
+  secret?: string;
+  /** `'auto'` (default): Secure cookies except on localhost / 127.0.0.1 / [::1]. Never `false` in production. */
+  secure?: 'auto' | boolean;
+  /** Per client address (login, refresh) and per family (rotations). `false` turns one or all off. */
+  rateLimit?: false | { login?: RateLimit | false; refresh?: RateLimit | false; family?: RateLimit | false };
+  /** Largest request body read. Default 16 KiB; past it 413 with `Connection: close`. */
+  maxBodyBytes?: number;
+  /** The client's address for rate limits, e.g. from a trusted proxy header. Default: what the adapter passes to `handle`. */
+  clientAddress?(request: Request): string | undefined;
+  onEvent?(event: AuthEvent): void;
+  /** Default `console`. Lines carry family ids and error causes, never a token. */
+  logger?: Pick<Console, 'warn' | 'error'>;
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  clock?: () => number;
+}
+
+export type ResolvedLimits = { login: RateLimit | false; refresh: RateLimit | false; family: RateLimit | false };
+
+export interface ResolvedOptions extends Required<Omit<AuthHandlerOptions, 'store' | 'secret' | 'rateLimit' | 'clientAddress' | 'onEvent'>> {
+  secret: string | undefined;
+  rateLimit: ResolvedLimits;
+  clientAddress: AuthHandlerOptions['clientAddress'];
+  onEvent: (event: AuthEvent) => void;
+}
+
+/** Login per address: a person retyping a password passes, a credential-stuffing script does not. */
+const LOGIN: RateLimit = { burst: 20, perMinute: 20 };
+/** Refresh per address: many tabs and users behind one NAT. Duplicates of an in-flight refresh are free. */
+const REFRESH: RateLimit = { burst: 60, perMinute: 120 };
+/** Rotations per family: a session needs one per access-token lifetime; a loop needs many more. */
+const FAMILY: RateLimit = { burst: 20, perMinute: 60 };
+
+export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
+  if (typeof options?.authenticate !== 'function') throw new ConfigError('createAuthHandler: `authenticate` must be a function');
+  for (const name of ['issuer', 'audience'] as const) {
+    if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(`createAuthHandler: \`${name}\` must be a non-empty string`);
+  }
+  const limits = options.rateLimit;
+  const resolved: ResolvedOptions = {
+    authenticate: options.authenticate,
+    issuer: options.issuer,
+    audience: options.audience,
+    basePath: (options.basePath ?? '/auth').replace(/\/+$/, '') || '/',
+    accessCookiePath: options.accessCookiePath ?? '/api',
+    jwksPath: options.jwksPath ?? '/.well-known/jwks.json',
+    accessTtlSeconds: options.accessTtlSeconds ?? 300,
+    idleTtlSeconds: options.idleTtlSeconds ?? 3 * 24 * 3600,
+    absoluteTtlSeconds: options.absoluteTtlSeconds ?? 30 * 24 * 3600,
+    graceMs: options.graceMs ?? 5000,
+    keyRotationMs: options.keyRotationMs ?? 24 * 3600 * 1000,
+    secret: options.secret,
+    secure: options.secure ?? 'auto',
+    rateLimit: {
+      login: limits === false ? false : (limits?.login ?? LOGIN),
+      refresh: limits === false ? false : (limits?.refresh ?? REFRESH),
+      family: limits === false ? false : (limits?.family ?? FAMILY),
+    },
+    maxBodyBytes: options.maxBodyBytes ?? 16 * 1024,
+    clientAddress: options.clientAddress,
+    onEvent: options.onEvent ?? (() => undefined),
+    logger: options.logger ?? console,
+    clock: options.clock ?? Date.now,
+  };
+  assertAtLeast('accessTtlSeconds', resolved.accessTtlSeconds, 1);
+  assertAtLeast('idleTtlSeconds', resolved.idleTtlSeconds, 1);
+  assertAtLeast('absoluteTtlSeconds', resolved.absoluteTtlSeconds, 1);
+  assertAtLeast('graceMs', resolved.graceMs, 0);
+  assertAtLeast('keyRotationMs', resolved.keyRotationMs, 0);
+  assertAtLeast('maxBodyBytes', resolved.maxBodyBytes, 1);
+  if (resolved.secret !== undefined && resolved.secret.length < 32) throw new ConfigError('createAuthHandler: `secret` must have at least 32 characters');
+  for (const path of [resolved.basePath, resolved.accessCookiePath, resolved.jwksPath]) {
+    if (!path.startsWith('/') || /[;\s,]/.test(path)) throw new ConfigError(`createAuthHandler: invalid path ${JSON.stringify(path)}`);
+  }
+  return resolved;
+}
+
+function assertAtLeast(name: string, value: number, min: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new ConfigError(`createAuthHandler: \`${name}\` must be a finite number >= ${min}, got ${String(value)}`);
+  }
+}

@@ -1,0 +1,138 @@
+import { createFamilies, type Families } from './create-families.js';
+import { createSealer } from './create-sealer.js';
+import { randomToken, sha256 } from './crypto.js';
+import { startFamily, type FamilyPolicy } from './decide-refresh.js';
+import type { FamilyRecord, RefreshStore } from './refresh-store.js';
+
+/**
+ * The test functions the suite needs, passed in so it runs under any runner with
+ * describe/it/expect: vitest and jest as they are.
+ */
+export interface ConformanceApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>): void;
+  expect(actual: unknown): { toBe(expected: unknown): void; toEqual(expected: unknown): void };
+}
+
+const policy: FamilyPolicy = { graceMs: 5_000, idleMs: 60_000, absoluteMs: 3_600_000 };
+const CALLERS = 50;
+
+/**
+ * Registers the `RefreshStore` contract as tests: every store implementation runs it. Each test
+ * gets a fresh store from `createStore` and closes it after. The clock starts at `Date.now()`
+ * and only moves forward by seconds, so a store that also sets real expiry times keeps working.
+ *
+ * @example
+ * import { describe, expect, it } from 'vitest';
+ * import { createMemoryStore } from '@tokenward/server';
+ * import { testStore } from '@tokenward/server/conformance';
+ * testStore(() => createMemoryStore(), { describe, it, expect });
+ */
+export function testStore(createStore: () => RefreshStore | Promise<RefreshStore>, { describe, it, expect }: ConformanceApi): void {
+  async function setup(): Promise<{ store: RefreshStore; families: Families; clock: { now: number }; done(): Promise<void> }> {
+    const store = await createStore();
+    const clock = { now: Date.now() };
+    const families = createFamilies({ store, sealer: createSealer(), policy, clock: () => clock.now });
+    return { store, families, clock, done: async () => store.close?.() };
+  }
+
+  const record = async (sub = 'alice'): Promise<FamilyRecord> =>
+    startFamily({ id: randomToken(16), sub, claims: { roles: ['user'] }, mode: 'bearer', current: await sha256(randomToken()) }, Date.now(), policy);
+
+  describe('RefreshStore conformance', () => {
+    it('finds a family by its current token, and nothing for an unknown token', async () => {
+      const { store, done } = await setup();
+      const family = await record();
+      await store.create(family);
+      expect(await store.findByToken(family.current)).toEqual(family);
+      expect(await store.findByToken(await sha256('unknown'))).toBe(undefined);
+      await done();
+    });
+
+    it(`lets exactly one of ${CALLERS} concurrent compare-and-swaps on one version win`, async () => {
+      const { store, done } = await setup();
+      const family = await record();
+      await store.create(family);
+      const swaps = await Promise.all(
+        Array.from({ length: CALLERS }, async () =>
+          store.compareAndSwap({ ...family, version: 2, current: await sha256(randomToken()) }, 1),
+        ),
+      );
+      expect(swaps.filter(Boolean).length).toBe(1);
+      expect((await store.findByToken(family.current))?.version).toBe(2);
+      // A stale swap changes nothing.
+      expect(await store.compareAndSwap({ ...family, version: 2, sub: 'mallory' }, 1)).toBe(false);
+      expect((await store.findByToken(family.current))?.sub).toBe('alice');
+      await done();
+    });
+
+    it(`rotates a token once for ${CALLERS} concurrent refreshes; the others get the grace answer with the same child`, async () => {
+      const { families, done } = await setup();
+      const { token } = await families.create('alice', { roles: ['user'] }, 'cookie');
+      const outcomes = await Promise.all(Array.from({ length: CALLERS }, () => families.refresh(token)));
+      const rotated = outcomes.filter((outcome) => outcome.kind === 'rotated');
+      const grace = outcomes.filter((outcome) => outcome.kind === 'grace');
+      expect([rotated.length, grace.length]).toEqual([1, CALLERS - 1]);
+      const child = rotated[0]!.kind === 'rotated' ? rotated[0]!.token : '';
+      expect(grace.every((outcome) => outcome.kind === 'grace' && outcome.token === child)).toBe(true);
+      expect((await families.refresh(child)).kind).toBe('rotated');
+      await done();
+    });
+
+    it('revokes the whole family when a rotated token comes back after the grace window', async () => {
+      const { families, clock, done } = await setup();
+      const { token: parent } = await families.create('alice', {}, 'bearer');
+      const first = await families.refresh(parent);
+      clock.now += policy.graceMs;
+      expect((await families.refresh(parent)).kind).toBe('reuse');
+      const current = first.kind === 'rotated' ? first.token : '';
+      expect(await families.refresh(current)).toEqual({ kind: 'invalid', reason: 'unknown' });
+      expect(await families.find(parent)).toBe(undefined);
+      await done();
+    });
+
+    it('revokes every family of a user, and only those', async () => {
+      const { store, families, done } = await setup();
+      const [laptop, phone, other] = await Promise.all([
+        families.create('alice', {}, 'bearer'),
+        families.create('alice', {}, 'cookie'),
+        families.create('bob', {}, 'bearer'),
+      ]);
+      expect(await store.revokeUser('alice')).toBe(2);
+      expect([await families.find(laptop.token), await families.find(phone.token)]).toEqual([undefined, undefined]);
+      expect((await families.refresh(other.token)).kind).toBe('rotated');
+      expect(await store.revokeFamily(other.family.id)).toBe(true);
+      expect(await store.revokeFamily(other.family.id)).toBe(false);
+      await done();
+    });
+
+    it('prunes expired families with all their tokens, keeps live ones, and drops the sealed token after its window', async () => {
+      const { store, families, clock, done } = await setup();
+      const idle = await families.create('alice', {}, 'bearer');
+      const active = await families.create('bob', {}, 'bearer');
+      clock.now += policy.idleMs / 2;
+      const rotated = await families.refresh(active.token);
+      expect(rotated.kind === 'rotated' && rotated.family.sealed !== undefined).toBe(true);
+      clock.now += policy.idleMs / 2;
+      expect(await store.prune(clock.now)).toBe(1);
+      expect(await families.find(idle.token)).toBe(undefined);
+      const kept = await families.find(active.token);
+      expect([kept?.id, kept?.sealed]).toEqual([active.family.id, undefined]);
+      await done();
+    });
+
+    it('returns records as values: changing an answer changes nothing stored', async () => {
+      const { store, done } = await setup();
+      const family = await record();
+      await store.create(family);
+      const answer = (await store.findByToken(family.current)) as { sub: string } | undefined;
+      try {
+        if (answer) answer.sub = 'mallory';
+      } catch {
+        // A frozen record refuses the change: as good.
+      }
+      expect((await store.findByToken(family.current))?.sub).toBe('alice');
+      await done();
+    });
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The three cookies of the contract, each on the narrowest path that needs it: the refresh token
+ * only ever travels to the auth routes, the access cookie only to the API, the CSRF cookie
+ * (readable by the page) everywhere.
+ */
+export interface CookieSpec {
+  name: string;
+  path: string;
+  /** False only for the CSRF cookie: the page must read it to echo it in a header. */
+  httpOnly: boolean;
+}
+
+export interface CookieSet {
+  refresh: CookieSpec;
+  access: CookieSpec;
+  csrf: CookieSpec;
+}
+
+export const COOKIE_NAMES = { refresh: 'tw_refresh', access: 'tw_access', csrf: 'tw_csrf' } as const;
+
+/**
+ * The name a cookie gets. Over Secure cookies: `__Host-` when its path is `/` (the browser then
+ * refuses any copy with a Domain, so a sibling subdomain cannot plant one), else `__Secure-`
+ * (`__Host-` demands Path=/, and a refresh token sent to every path would be worse). Without
+ * Secure (plain http on localhost) no prefix is allowed, so none is used.
+ */
+export function cookieName(name: string, path: string, secure: boolean): string {
+  if (!secure) return name;
+  return path === '/' ? `__Host-${name}` : `__Secure-${name}`;
+}
+
+export function cookieSet(paths: { refresh: string; access: string }, secure: boolean): CookieSet {
+  const spec = (name: string, path: string, httpOnly: boolean) => ({ name: cookieName(name, path, secure), path, httpOnly });
+  return {
+    refresh: spec(COOKIE_NAMES.refresh, paths.refresh, true),
+    access: spec(COOKIE_NAMES.access, paths.access, true),
+    csrf: spec(COOKIE_NAMES.csrf, '/', false),
+  };
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/;
+
+/** `'auto'`: Secure everywhere except loopback hosts, where browsers serve plain http during development. */
+export function isSecure(request: Request, secure: 'auto' | boolean): boolean {
+  return secure === 'auto' ? !LOOPBACK.test(new URL(request.url).hostname) : secure;
+}
+
+/**
+ * One cookie from a request or a Cookie header value. With duplicates the first wins: browsers
+ * send the most specific path first.
+ */
+export function readCookie(from: Request | string | undefined, name: string): string | undefined {
+  const header = typeof from === 'object' ? from.headers.get('cookie') : from;
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
+}
+
+/** Appends a Set-Cookie line. Values are base64url or JWTs, so they need no quoting. */
+export function setCookie(headers: Headers, spec: CookieSpec, value: string, maxAgeSeconds: number, secure: boolean): void {
+  const attributes = [`${spec.name}=${value}`, `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, `Path=${spec.path}`, 'SameSite=Strict'];
+  if (spec.httpOnly) attributes.push('HttpOnly');
+  if (secure) attributes.push('Secure');
+  headers.append('set-cookie', attributes.join('; '));
+}
+
+/** A cookie is only removed by a Set-Cookie with the same name and Path. */
+export function clearCookie(headers: Headers, spec: CookieSpec, secure: boolean): void {
+  setCookie(headers, spec, '', 0, secure);
+}

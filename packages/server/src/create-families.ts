@@ -1,0 +1,96 @@
+import type { Sealer } from './create-sealer.js';
+import { randomToken, sha256 } from './crypto.js';
+import { decideRefresh, rotateRecord, startFamily, type FamilyPolicy } from './decide-refresh.js';
+import type { FamilyRecord, RefreshStore, SessionMode } from './refresh-store.js';
+
+/** A refresh token handed out: its family (as stored after the write) and the raw value. */
+export interface Issued {
+  family: FamilyRecord;
+  token: string;
+}
+
+export type RefreshOutcome =
+  | ({ kind: 'rotated' } & Issued)
+  | ({ kind: 'grace' } & Issued)
+  | { kind: 'reuse'; family: FamilyRecord }
+  | { kind: 'invalid'; reason: 'unknown' | 'expired' | 'unsealable' }
+  | { kind: 'limited'; family: FamilyRecord; retryAfter: number };
+
+export interface RefreshOptions {
+  /** Asked once before a rotation: 0 lets it happen, else the seconds to wait (the family's rate limit). */
+  admit?(family: FamilyRecord): number;
+}
+
+export interface Families {
+  create(sub: string, claims: Record<string, unknown>, mode: SessionMode): Promise<Issued>;
+  /** Rotation, grace or revocation of the presented token's family. */
+  refresh(presented: string, options?: RefreshOptions): Promise<RefreshOutcome>;
+  /** The family of any token it ever had, rotated or current. */
+  find(presented: string): Promise<FamilyRecord | undefined>;
+}
+
+export interface FamiliesOptions {
+  store: RefreshStore;
+  sealer: Sealer;
+  policy: FamilyPolicy;
+  clock: () => number;
+}
+
+// Each failed swap means another caller rotated first; after it the token is the parent, which
+// decides without a swap. More failures than this mean a broken store, not contention.
+const MAX_SWAPS = 8;
+
+/**
+ * Refresh-token families over any `RefreshStore`: the rotation is one compare-and-swap, so
+ * concurrent refreshes of a token, on any number of instances, rotate it exactly once.
+ *
+ * @example
+ * const families = createFamilies({ store, sealer: createSealer(), policy, clock: Date.now });
+ * const outcome = await families.refresh(cookieValue);
+ */
+export function createFamilies({ store, sealer, policy, clock }: FamiliesOptions): Families {
+  async function child(): Promise<{ token: string; hash: string; sealed: string | undefined }> {
+    const token = randomToken();
+    const [hash, sealed] = await Promise.all([sha256(token), policy.graceMs > 0 ? sealer.seal(token) : undefined]);
+    return { token, hash, sealed };
+  }
+
+  return {
+    async create(sub, claims, mode) {
+      const { token, hash } = await child();
+      const family = startFamily({ id: randomToken(16), sub, claims, mode, current: hash }, clock(), policy);
+      await store.create(family);
+      return { family, token };
+    },
+    async refresh(presented, { admit } = {}) {
+      const [hash, next] = await Promise.all([sha256(presented), child()]);
+      let admitted = admit === undefined;
+      for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
+        const family = await store.findByToken(hash);
+        const now = clock();
+        const decision = decideRefresh(family, hash, now, policy);
+        if (decision.kind === 'invalid') return decision;
+        if (decision.kind === 'reuse') {
+          // A rotated token came back too late: someone kept a copy. Nobody keeps the session.
+          await store.revokeFamily(family!.id);
+          return { kind: 'reuse', family: family! };
+        }
+        if (decision.kind === 'grace') {
+          const token = await sealer.open(family!.sealed!);
+          return token === undefined ? { kind: 'invalid', reason: 'unsealable' } : { kind: 'grace', family: family!, token };
+        }
+        if (!admitted) {
+          const retryAfter = admit!(family!);
+          if (retryAfter > 0) return { kind: 'limited', family: family!, retryAfter };
+          admitted = true;
+        }
+        const rotated = rotateRecord(family!, next, now, policy);
+        if (await store.compareAndSwap(rotated, family!.version)) return { kind: 'rotated', family: rotated, token: next.token };
+      }
+      throw new Error(`refresh store: ${MAX_SWAPS} compare-and-swaps in a row failed`);
+    },
+    async find(presented) {
+      return store.findByToken(await sha256(presented));
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
+
+const ALG = 'ES256';
+// RFC 9068: a distinct type stops an ID token or another JWT from passing as an access token.
+const TYP = 'at+jwt';
+// Registered claims the issuer sets itself; `authenticate` cannot override them.
+const RESERVED = new Set(['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti']);
+
+export interface KeyRingOptions {
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+  keyRotationMs: number;
+  clock: () => number;
+}
+
+export interface SignedAccessToken {
+  token: string;
+  /** Seconds since the epoch. */
+  exp: number;
+  /** Seconds the token is valid from now. */
+  expiresIn: number;
+}
+
+export interface KeyRing {
+  sign(sub: string, claims: Readonly<Record<string, unknown>>): Promise<SignedAccessToken>;
+  /** The current public key and the previous one. */
+  jwks(): Promise<JSONWebKeySet>;
+  close(): void;
+}
+
+interface SigningKey {
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+interface Ring {
+  current: SigningKey;
+  jwks: JSONWebKeySet;
+}
+
+async function generate(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
+  const jwk = await exportJWK(publicKey);
+  // The RFC 7638 thumbprint is a stable, collision-free kid without bookkeeping.
+  return { privateKey, jwk: { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: ALG, use: 'sig' } };
+}
+
+/**
+ * ES256 signing keys that rotate every `keyRotationMs`. Rotation follows the clock (checked on
+ * every use), so tests move time instead of waiting; the unref()ed timer only makes an idle
+ * server rotate too. The previous public key stays published, so tokens signed just before a
+ * rotation keep verifying until they expire.
+ *
+ * @example
+ * const keys = createKeyRing({ issuer, audience, accessTtlSeconds: 300, keyRotationMs: 86_400_000, clock: Date.now });
+ * const { token } = await keys.sign('alice', { roles: ['admin'] });
+ */
+export function createKeyRing(options: KeyRingOptions): KeyRing {
+  const { clock, keyRotationMs } = options;
+  const start = clock();
+  let epoch = 0;
+  let ring: Promise<Ring> = generate().then((key) => ({ current: key, jwks: { keys: [key.jwk] } }));
+
+  /** Chained on the previous ring, so concurrent callers share one rotation. */
+  function current(): Promise<Ring> {
+    const due = keyRotationMs > 0 ? Math.floor((clock() - start) / keyRotationMs) : 0;
+    if (due > epoch) {
+      epoch = due;
+      ring = ring.then(async (old) => {
+        const key = await generate();
+        return { current: key, jwks: { keys: [key.jwk, old.current.jwk] } };
+      });
+    }
+    return ring;
+  }
+
+  const timer = keyRotationMs > 0 ? setInterval(() => void current().catch(() => undefined), keyRotationMs) : undefined;
+  timer?.unref?.();
+
+  return {
+    async sign(sub, claims) {
+      const { current: key } = await current();
+      const iat = Math.floor(clock() / 1000);
+      const exp = iat + options.accessTtlSeconds;
+      const custom = Object.fromEntries(Object.entries(claims).filter(([name]) => !RESERVED.has(name)));
+      const token = await new SignJWT(custom)
+        .setProtectedHeader({ alg: ALG, kid: key.jwk.kid!, typ: TYP })
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setSubject(sub)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .setJti(crypto.randomUUID())
+        .sign(key.privateKey);
+      return { token, exp, expiresIn: options.accessTtlSeconds };
+    },
+    async jwks() {
+      return structuredClone((await current()).jwks);
+    },
+    close() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { ResolvedOptions } from './auth-handler-options.js';
+import type { Families } from './create-families.js';
+import type { KeyRing, SignedAccessToken } from './create-key-ring.js';
+import type { RateLimiter } from './create-rate-limiter.js';
+import type { FamilyRecord, RefreshStore } from './refresh-store.js';
+
+/** A session handed out: what a login, a rotation or a grace answer sends back. */
+export interface SessionGrant {
+  family: FamilyRecord;
+  refreshToken: string;
+  access: SignedAccessToken;
+}
+
+/** What every route shares: one object, so routes stay plain functions. */
+export interface HandlerContext {
+  options: ResolvedOptions;
+  keys: KeyRing;
+  store: RefreshStore;
+  families: Families;
+  limiters: { login?: RateLimiter; refresh?: RateLimiter; family?: RateLimiter };
+  /** Refreshes in flight by presented token: concurrent duplicates wait for the first one's grant. */
+  inflight: Map<string, Promise<SessionGrant | undefined>>;
+}
+
+/** One route of the contract. `address` is the client's, for rate limits. */
+export type RouteHandler = (ctx: HandlerContext, request: Request, address: string) => Promise<Response>;

@@ -1,0 +1,15 @@
+export { createAuthHandler } from './create-auth-handler.js';
+export type { AuthHandler, RequestContext } from './create-auth-handler.js';
+export type { AuthEvent, AuthHandlerOptions, AuthenticatedUser } from './auth-handler-options.js';
+export { toNodeHandler } from './to-node-handler.js';
+export type { NodeHandler, NodeHandlerOptions, WebHandler } from './to-node-handler.js';
+export { createMemoryStore } from './create-memory-store.js';
+export type { FamilyRecord, RefreshStore, SessionMode } from './refresh-store.js';
+export { createTokenVerifier } from './create-token-verifier.js';
+export type { AccessClaims, Requirement, TokenVerifier, TokenVerifierOptions, VerifyResult } from './create-token-verifier.js';
+export { requireRoles, requireScopes } from './requirements.js';
+export { verifyCsrf } from './verify-csrf.js';
+export type { CsrfCheckOptions } from './verify-csrf.js';
+export { decideRefresh } from './decide-refresh.js';
+export type { FamilyPolicy, RefreshDecision } from './decide-refresh.js';
+export type { RateLimit } from './create-rate-limiter.js';

@@ -1,0 +1,37 @@
+import { cookieSet, isSecure, setCookie, type CookieSet } from './cookies.js';
+import { randomToken } from './crypto.js';
+import type { HandlerContext, SessionGrant } from './handler-context.js';
+import { error, json } from './responses.js';
+
+/** The cookies of the contract as this request gets them (prefixed when Secure). */
+export function cookiesFor(ctx: HandlerContext, request: Request): { cookies: CookieSet; secure: boolean } {
+  const secure = isSecure(request, ctx.options.secure);
+  return { cookies: cookieSet({ refresh: ctx.options.basePath, access: ctx.options.accessCookiePath }, secure), secure };
+}
+
+/**
+ * The answer to a login, a refresh or a grace reuse: the refresh cookie, then the access token
+ * either in the body (bearer mode: the SDK keeps it in memory only) or in an HttpOnly cookie
+ * (cookie mode: no script ever sees it, the body carries only `expires_in`).
+ */
+export function sessionResponse(ctx: HandlerContext, request: Request, grant: SessionGrant, { newCsrf = false } = {}): Response {
+  const { cookies, secure } = cookiesFor(ctx, request);
+  const now = ctx.options.clock();
+  const headers = new Headers();
+  // Rounded up: the milliseconds spent since the rotation must not turn 3600 into 3599.
+  setCookie(headers, cookies.refresh, grant.refreshToken, Math.ceil((grant.family.expiresAt - now) / 1000), secure);
+  if (newCsrf) {
+    // Set once per sign-in, not per refresh: rotating it would break requests already in flight.
+    setCookie(headers, cookies.csrf, randomToken(), Math.ceil((grant.family.absoluteExpiresAt - now) / 1000), secure);
+  }
+  const expiresIn = grant.access.expiresIn;
+  if (grant.family.mode === 'cookie') {
+    setCookie(headers, cookies.access, grant.access.token, expiresIn, secure);
+    return json(200, { token_type: 'cookie', expires_in: expiresIn }, headers);
+  }
+  return json(200, { access_token: grant.access.token, token_type: 'Bearer', expires_in: expiresIn }, headers);
+}
+
+export function tooManyRequests(retryAfterSeconds: number): Response {
+  return error(429, 'rate_limited', { 'retry-after': String(retryAfterSeconds) });
+}
