@@ -38,6 +38,6 @@ function buildPackage(dir) {
   ];
 }
 
-export default ['packages/core', 'packages/browser', 'packages/node', 'packages/server']
+export default ['packages/core', 'packages/browser', 'packages/node', 'packages/server', 'packages/redis']
   .filter((dir) => existsSync(`${dir}/src/index.ts`))
   .flatMap(buildPackage);

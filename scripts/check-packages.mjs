@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const packages = ['packages/core', 'packages/browser', 'packages/node', 'packages/server'].filter((dir) => existsSync(`${dir}/dist/index.js`));
+const packages = ['packages/core', 'packages/browser', 'packages/node', 'packages/server', 'packages/redis'].filter((dir) => existsSync(`${dir}/dist/index.js`));
 let failed = false;
 for (const dir of packages) {
   for (const [tool, args] of [

@@ -6,3 +6,5 @@ export { createKeyProvider, createStaticKeyProvider } from './create-key-provide
 export type { KeyProvider, KeyProviderOptions, SigningKeyPair } from './create-key-provider.js';
 export type { ClientAuthMethod, PrivateKeyInput } from './client-auth.js';
 export type { TokenKey } from './token-cache.js';
+export { createMemoryTokenStore } from './token-store.js';
+export type { TokenStore, TokenStoreRequest } from './token-store.js';
