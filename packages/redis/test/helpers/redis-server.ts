@@ -74,7 +74,7 @@ export async function startRedisServer(): Promise<RedisServer> {
         cursor = next;
         for (const key of keys) {
           const type = await client.type(key);
-          const values = type === 'string' ? [(await client.get(key)) ?? ''] : type === 'set' ? await client.smembers(key) : type === 'zset' ? await client.zrange(key, 0, -1) : [type];
+          const values = type === 'string' ? [(await client.get(key)) ?? ''] : type === 'set' ? await client.smembers(key) : type === 'zset' ? await client.zrange(key, '0', '-1') : [type];
           entries.set(key, values);
         }
       } while (cursor !== '0');
