@@ -10,6 +10,8 @@ import { Redis } from 'ioredis';
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** The running server's process id (to freeze it with SIGSTOP). */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM, no save); `start` brings it back on the same port, empty. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -63,6 +65,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child?.pid;
+    },
     start,
     stop,
     client,
