@@ -18,6 +18,7 @@ const CASES = [
   ['memory', 'memory', '6. Memory after 200,000 requests'],
   ['node', 'node', '5. Node: cached getAccessToken() and 10,000 concurrent callers'],
   ['bundleSize', 'bundle-size', '4. Browser bundle size'],
+  ['fleet', 'fleet', '7. Fleet on Redis: 8 processes × 500 cold callers, and a cached call through the Redis store'],
 ];
 
 const args = process.argv.slice(2);

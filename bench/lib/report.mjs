@@ -59,6 +59,15 @@ export function targets(cases) {
     const calls = [node.coldCallsPerKey, node.expiredCallsPerKey].filter((value) => value !== undefined);
     add(`node, token-endpoint calls under ${node.callers.toLocaleString('en')} concurrent callers`, '1', range(calls), calls.every((value) => value === 1));
   }
+  const fleet = cases.fleet;
+  if (fleet?.coldCallsPerKey) {
+    const { redis, memory: alone } = fleet.coldCallsPerKey;
+    add(`fleet, token-endpoint calls per key, ${fleet.processes} processes × ${fleet.callers} cold callers (Redis store; in-process cache alone makes ${alone})`, '1', String(redis), redis === 1);
+    const { median: mid, samples } = fleet.cachedRatio;
+    const error = medianError(samples);
+    const met = mid - 2 * error >= 0.95 ? true : mid + 2 * error < 0.95 ? false : 'inconclusive';
+    add('fleet, cached getAccessToken() through the Redis store, ratio of the in-process cache (median ± standard error)', '>= 0.95', `${mid.toFixed(3)} ± ${error.toFixed(3)}`, met);
+  }
   const memory = cases.memory?.subjects?.['tokenward createAuthFetch'];
   if (memory) add(`heap growth after ${memory.requests.toLocaleString('en')} requests`, '< 1 MB', kB(memory.growthBytes), memory.growthBytes < 1e6);
   return list;
@@ -121,6 +130,16 @@ export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targ
   if (memory) {
     out.push(`\n### 6. Heap after GC, before and after the requests (stub fetch, ${cases.memory.inFlight} in flight)\n`);
     out.push(table(['through', 'requests', 'heap before', 'heap after', 'growth'], Object.entries(memory).map(([name, m]) => [name, m.requests.toLocaleString('en'), `${(m.heapBeforeBytes / 1e6).toFixed(2)} MB`, `${(m.heapAfterBytes / 1e6).toFixed(2)} MB`, kB(m.growthBytes)])));
+  }
+
+  const fleet = cases.fleet;
+  if (fleet?.cachedRatio) {
+    out.push(`\n### 7. Fleet on Redis (@tokenward/redis), ${fleet.processes} worker processes\n`);
+    out.push(table(['what', 'Redis token store', 'in-process cache alone'], [
+      [`token-endpoint calls per key, ${fleet.processes} processes × ${fleet.callers} concurrent cold callers`, String(fleet.coldCallsPerKey.redis), String(fleet.coldCallsPerKey.memory)],
+      ['cached `await getAccessToken()`, as a ratio of the in-process cache (median, min–max)', ratio(fleet.cachedRatio), '1'],
+    ]));
+    out.push('\nA real redis-server on loopback; each worker a separate Node process with its own connection. A cached call never reaches Redis: the store is asked only when a process has no valid token of its own.');
   }
 
   for (const [name, message] of Object.entries(errors)) out.push(`\n**${name} failed:** ${message}`);

@@ -1,0 +1,92 @@
+// 7. Fleet on Redis (@tokenward/redis): token-endpoint calls per key when 8 processes × 500 callers
+// start cold, with the shared Redis token store against the in-process cache alone; and the cost of
+// a cached getAccessToken() through the Redis store against the in-process cache, as a ratio
+// measured side by side in this process (the hot path must stay in memory). Uses the Redis test
+// suite's own helpers (a real redis-server, real worker processes), loaded through tsx.
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { tsImport } from 'tsx/esm/api';
+import { createClientCredentials } from '@tokenward/node';
+import { createRedisTokenStore } from '@tokenward/redis';
+
+const PROCESSES = 8;
+
+/** A loopback token endpoint counting its calls per resource; answers after 20 ms, as a real one would. */
+async function startTokenEndpoint() {
+  const calls = new Map();
+  let issued = 0;
+  const server = createServer(async (request, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    const resource = new URLSearchParams(body).get('resource') ?? '';
+    calls.set(resource, (calls.get(resource) ?? 0) + 1);
+    setTimeout(() => {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify({ access_token: `token-${++issued}-${randomBytes(8).toString('hex')}`, token_type: 'Bearer', expires_in: 3600 }));
+    }, 20);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${server.address().port}/token`, calls, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** `await getAccessToken()` calls per second, over `iterations`. */
+async function rate(tokens, iterations) {
+  const start = performance.now();
+  for (let i = 0; i < iterations; i += 1) await tokens.getAccessToken();
+  return (iterations * 1000) / (performance.now() - start);
+}
+
+export async function run({ smoke, log }) {
+  const helpers = (path) => tsImport(`../../packages/redis/test/helpers/${path}`, import.meta.url);
+  const [{ startRedisServer }, { startFleet }] = await Promise.all([helpers('redis-server.ts'), helpers('fleet.ts')]);
+  const callers = smoke ? 50 : 500;
+  const [redis, endpoint] = await Promise.all([startRedisServer(), startTokenEndpoint()]);
+  const key = randomBytes(32).toString('base64url');
+  let fleet;
+  try {
+    fleet = await startFleet(PROCESSES, { REDIS_URL: redis.url, TOKEN_KEY: key, TOKEN_ENDPOINT: endpoint.url, CLIENT_ID: 'bench', CLIENT_SECRET: 'bench-secret' });
+    const coldCalls = {};
+    for (const store of ['memory', 'redis']) {
+      const audience = `https://${store}.bench.test`;
+      await fleet.all({ op: 'setup', prefix: `bench:${store}:`, store, timeoutMs: 2_000 });
+      const reports = await fleet.all({ op: 'burst', callers, audiences: [audience] });
+      const failures = reports.flatMap((report) => report.failures);
+      if (failures.length > 0) throw new Error(`${failures.length} calls failed: ${failures[0]}`);
+      coldCalls[store] = endpoint.calls.get(audience) ?? 0;
+      log(`  ${PROCESSES} processes × ${callers} cold callers, one key, ${store === 'redis' ? 'Redis token store' : 'in-process cache only'}: ${coldCalls[store]} token-endpoint calls`);
+    }
+
+    // Cached calls, side by side: rounds alternate between the two sources; the ratio is per round.
+    const store = createRedisTokenStore({ url: redis.url, prefix: 'bench:hot:', encryptionKey: key, timeoutMs: 2_000 });
+    const common = { tokenEndpoint: endpoint.url, clientId: 'bench', clientSecret: 'bench-secret' };
+    const viaRedis = createClientCredentials({ ...common, store });
+    const inProcess = createClientCredentials(common);
+    try {
+      await Promise.all([viaRedis.getAccessToken(), inProcess.getAccessToken()]);
+      const iterations = smoke ? 20_000 : 500_000;
+      await rate(inProcess, iterations);
+      await rate(viaRedis, iterations); // warm-up: both paths compiled before any round counts
+      const ratios = [];
+      for (let round = 0; round < (smoke ? 2 : 9); round += 1) {
+        // Alternate which goes first, so neither always runs on a warmer or quieter machine.
+        const memoryFirst = round % 2 === 0;
+        const first = await rate(memoryFirst ? inProcess : viaRedis, iterations);
+        const second = await rate(memoryFirst ? viaRedis : inProcess, iterations);
+        ratios.push(memoryFirst ? second / first : first / second);
+      }
+      ratios.sort((a, b) => a - b);
+      const cachedRatio = { median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios.at(-1), samples: ratios };
+      log(`  cached getAccessToken() through the Redis store / in-process cache: ${cachedRatio.median.toFixed(3)} (${cachedRatio.min.toFixed(3)}–${cachedRatio.max.toFixed(3)})`);
+      return { processes: PROCESSES, callers, coldCallsPerKey: coldCalls, cachedRatio };
+    } finally {
+      viaRedis.dispose();
+      inProcess.dispose();
+      await store.close();
+    }
+  } finally {
+    await fleet?.close();
+    await Promise.all([redis.close(), endpoint.close()]);
+  }
+}
