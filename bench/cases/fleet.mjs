@@ -63,26 +63,33 @@ export async function run({ smoke, log }) {
     const common = { tokenEndpoint: endpoint.url, clientId: 'bench', clientSecret: 'bench-secret' };
     const viaRedis = createClientCredentials({ ...common, store });
     const inProcess = createClientCredentials(common);
+    const twin = createClientCredentials(common);
     try {
-      await Promise.all([viaRedis.getAccessToken(), inProcess.getAccessToken()]);
-      const iterations = smoke ? 20_000 : 500_000;
-      await rate(inProcess, iterations);
-      await rate(viaRedis, iterations); // warm-up: both paths compiled before any round counts
-      const ratios = [];
-      for (let round = 0; round < (smoke ? 2 : 9); round += 1) {
-        // Alternate which goes first, so neither always runs on a warmer or quieter machine.
-        const memoryFirst = round % 2 === 0;
-        const first = await rate(memoryFirst ? inProcess : viaRedis, iterations);
-        const second = await rate(memoryFirst ? viaRedis : inProcess, iterations);
-        ratios.push(memoryFirst ? second / first : first / second);
+      await Promise.all([viaRedis.getAccessToken(), inProcess.getAccessToken(), twin.getAccessToken()]);
+      const iterations = smoke ? 20_000 : 100_000;
+      const subjects = { memory: inProcess, twin, redis: viaRedis };
+      for (const tokens of Object.values(subjects)) await rate(tokens, iterations); // warm-up: every path compiled first
+      const samples = { redis: [], twin: [] };
+      for (let round = 0; round < (smoke ? 3 : 21); round += 1) {
+        // Rotate the order, so no subject always runs first or on a warmer machine.
+        const order = Object.keys(subjects).map((_, i, names) => names[(i + round) % names.length]);
+        const rates = {};
+        for (const name of order) rates[name] = await rate(subjects[name], iterations);
+        samples.redis.push(rates.redis / rates.memory);
+        samples.twin.push(rates.twin / rates.memory);
       }
-      ratios.sort((a, b) => a - b);
-      const cachedRatio = { median: ratios[Math.floor(ratios.length / 2)], min: ratios[0], max: ratios.at(-1), samples: ratios };
-      log(`  cached getAccessToken() through the Redis store / in-process cache: ${cachedRatio.median.toFixed(3)} (${cachedRatio.min.toFixed(3)}–${cachedRatio.max.toFixed(3)})`);
-      return { processes: PROCESSES, callers, coldCallsPerKey: coldCalls, cachedRatio };
+      const summary = (values) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1), samples: values };
+      };
+      const cachedRatio = summary(samples.redis);
+      const controlRatio = summary(samples.twin);
+      log(`  cached getAccessToken() through the Redis store / in-process cache: ${cachedRatio.median.toFixed(3)} (${cachedRatio.min.toFixed(3)}–${cachedRatio.max.toFixed(3)}); A/A control (a second in-process source): ${controlRatio.median.toFixed(3)}`);
+      return { processes: PROCESSES, callers, coldCallsPerKey: coldCalls, cachedRatio, controlRatio };
     } finally {
       viaRedis.dispose();
       inProcess.dispose();
+      twin.dispose();
       await store.close();
     }
   } finally {
