@@ -59,6 +59,16 @@ export function targets(cases) {
     const calls = [node.coldCallsPerKey, node.expiredCallsPerKey].filter((value) => value !== undefined);
     add(`node, token-endpoint calls under ${node.callers.toLocaleString('en')} concurrent callers`, '1', range(calls), calls.every((value) => value === 1));
   }
+  const server = cases.server;
+  if (server) {
+    const runs = server.burst.runs;
+    const exact = runs.every((run) => run.rotations === 1 && run.revocations === 0);
+    add(`server burst, ${server.burst.calls} concurrent refreshes of one family (rotations / revocations, ${runs.length} runs)`, '1 / 0', `${range(runs.map((run) => run.rotations))} / ${range(runs.map((run) => run.revocations))}`, exact);
+    const { median: mid, samples } = server.throughput.ratio;
+    const error = medianError(samples);
+    const met = mid - 2 * error >= 0.8 ? true : mid + 2 * error < 0.8 ? false : 'inconclusive';
+    add('server refreshes/s for distinct families, ratio of jose ES256 signatures/s (median ± standard error (min–max))', '>= 0.8', `${mid.toFixed(3)} ± ${error.toFixed(3)} ${ratio(server.throughput.ratio).split(' ')[1]}`, met);
+  }
   const fleet = cases.fleet;
   if (fleet?.coldCallsPerKey) {
     const { redis, memory: alone } = fleet.coldCallsPerKey;
@@ -134,9 +144,17 @@ export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targ
     out.push(table(['through', 'requests', 'heap before', 'heap after', 'growth'], Object.entries(memory).map(([name, m]) => [name, m.requests.toLocaleString('en'), `${(m.heapBeforeBytes / 1e6).toFixed(2)} MB`, `${(m.heapAfterBytes / 1e6).toFixed(2)} MB`, kB(m.growthBytes)])));
   }
 
+  const server = cases.server;
+  if (server) {
+    out.push(`\n### 7. @tokenward/server through \`handle\` (built package, default options, rate limits on)\n`);
+    const statuses = (run) => Object.entries(run.statuses).map(([status, count]) => `${count} × ${status}`).join(', ');
+    out.push(table(['run', 'rotations', 'grace answers', 'revocations', 'rate-limited', 'answers', 'distinct refresh tokens handed out'], server.burst.runs.map((run, i) => [String(i + 1), String(run.rotations), String(run.graceAnswers), String(run.revocations), String(run.rateLimited), statuses(run), String(run.distinctRefreshTokens)])));
+    const { refreshesPerSecond: refreshes, signaturesPerSecond: signatures, inFlight, perRound } = server.throughput;
+    out.push(`\n${server.burst.calls} concurrent \`POST /auth/refresh\` presenting one family's token at once. Then distinct families, ${inFlight} in flight, ${perRound} per round, interleaved with rounds of jose \`SignJWT\` ES256 signatures at the same concurrency: ${Math.round(refreshes.median).toLocaleString('en')} refreshes/s against ${Math.round(signatures.median).toLocaleString('en')} signatures/s (medians), ratio ${ratio(server.throughput.ratio)}.`);
+  }
   const fleet = cases.fleet;
   if (fleet?.cachedRatio) {
-    out.push(`\n### 7. Fleet on Redis (@tokenward/redis), ${fleet.processes} worker processes\n`);
+    out.push(`\n### 8. Fleet on Redis (@tokenward/redis), ${fleet.processes} worker processes\n`);
     out.push(table(['what', 'Redis token store', 'in-process cache alone'], [
       [`token-endpoint calls per key, ${fleet.processes} processes × ${fleet.callers} concurrent cold callers`, String(fleet.coldCallsPerKey.redis), String(fleet.coldCallsPerKey.memory)],
       ['cached `await getAccessToken()`, as a ratio of the in-process cache (median, min–max)', ratio(fleet.cachedRatio), `1 (A/A control, a second in-process source: ${ratio(fleet.controlRatio)})`],

@@ -26,6 +26,7 @@ interface Results {
     memory: { subjects: Record<string, { growthBytes: number }> };
     node: { cachedCallsPerSecond: number; coldCallsPerKey: number };
     bundleSize: { entries: Record<string, { gzipBytes?: number; status?: string }> };
+    server: { burst: { calls: number; runs: { rotations: number; revocations: number; statuses: Record<string, number> }[] }; throughput: { ratio: { median: number } } };
   };
 }
 
@@ -65,6 +66,16 @@ describe('npm run bench -- --smoke', () => {
     for (const [, clients] of timings) {
       expect(clients.tokenward!.worst).toEqual({ refreshCalls: 1, failed: 0, reused: 0 });
     }
+  });
+
+  it('rotates a family exactly once, and revokes nothing, for 500 concurrent refreshes through @tokenward/server', () => {
+    const { burst } = results.cases.server;
+    expect(burst.calls).toBe(500);
+    for (const run of burst.runs) {
+      expect([run.rotations, run.revocations]).toEqual([1, 0]);
+      expect(Object.values(run.statuses).reduce((sum, count) => sum + count, 0)).toBe(500);
+    }
+    expect(results.cases.server.throughput.ratio.median).toBeGreaterThan(0);
   });
 
   it('produces a number for every comparison', () => {

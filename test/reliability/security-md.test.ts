@@ -15,7 +15,8 @@ const citations = text
   .flatMap((part) => {
     const arrow = part.indexOf('›');
     if (arrow < 0) return [];
-    const files = [...part.slice(0, arrow).matchAll(/`([\w./-]+\.test\.ts)`/g)].map((m) => m[1]!);
+    // Test files, and the store conformance suite that other packages' tests run.
+    const files = [...part.slice(0, arrow).matchAll(/`([\w./-]+(?:\.test|\/conformance)\.ts)`/g)].map((m) => m[1]!);
     const names = [...part.slice(arrow).matchAll(/\*([^*]+)\*/g)].map((m) => m[1]!.trim());
     return files.length ? names.map((name) => ({ files, name })) : [];
   });

@@ -1,5 +1,4 @@
-import { createAuthHandler, createTokenVerifier, type AuthEvent, type RequestContext } from '@tokenward/server';
-import type { JSONWebKeySet } from 'jose';
+import { createAuthHandler, createTokenVerifier, type AuthEvent, type AuthHandler, type RequestContext } from '@tokenward/server';
 import { demoAccounts } from './accounts.js';
 import { apiCsrfGuard, demoRoutes, type DemoContext } from './demo-routes.js';
 import { resolveOptions, type AuthServerOptions } from './options.js';
@@ -16,7 +15,7 @@ export interface AuthServer {
   /** Revokes every refresh-token family of the user: their next refresh gets 401 invalid_grant. */
   revokeUser(username: string): Promise<number>;
   /** The public keys: the current signing key and the previous one. */
-  jwks(): Promise<JSONWebKeySet>;
+  jwks(): ReturnType<AuthHandler['jwks']>;
   readonly issuer: string;
   readonly audience: string;
   /** Stops the key-rotation timer. Does not close a listener: see `listen().close()`. */

@@ -26,7 +26,7 @@ describe('createCsrfHeaders', () => {
     expect(headers()).toEqual({ 'x-tokenward-csrf': 'rotated' });
   });
 
-  it('reads @tokenward/server\'s __Host-tw_csrf first (Secure origins), then tw_csrf (plain http on localhost)', () => {
+  it("reads @tokenward/server's __Host-tw_csrf first (Secure origins), then tw_csrf (plain http on localhost)", () => {
     document.cookie = 'tw_csrf=plain; Path=/';
     expect(createCsrfHeaders()()).toEqual({ 'x-tokenward-csrf': 'plain' });
     document.cookie = '__Host-tw_csrf=prefixed; Path=/; Secure';

@@ -141,4 +141,23 @@ describe('refresh-ahead for idle keys', () => {
     expect(await session.getAccessToken()).toMatch(/^ey/);
     expect(fixture.server.counts.grants).toBe(2);
   }, 60_000);
+
+  it("keeps the server's Retry-After for an idle key: a demand before the retry is due makes no call", async () => {
+    const clock = createTestClock();
+    const tokens = source(clock);
+    const session = tokens.session(keys[0]);
+    const token = await session.getAccessToken();
+    // Refresh-ahead at 30 s meets a 10-minute Retry-After: a retry that far is past one lifetime.
+    fixture.server.fault = () => ({ status: 503, headers: { 'retry-after': '600' }, body: 'down' });
+    await pass(clock, 45_000, [session]);
+    expect(fixture.server.counts.tokenRequests).toBe(2);
+    fixture.server.fault = undefined;
+    expect(await session.getAccessToken()).toBe(token); // still valid: served, no call
+    await pass(clock, 60_000, [session]);
+    await expect(session.getAccessToken()).rejects.toMatchObject({ code: 'ERR_REFRESH_FAILED', status: 503 });
+    expect(fixture.server.counts.tokenRequests).toBe(2);
+    await pass(clock, 10 * MINUTE, [session]);
+    expect(await session.getAccessToken()).not.toBe(token); // the retry was due: one call, on demand
+    expect(fixture.server.counts.tokenRequests).toBe(3);
+  }, 60_000);
 });

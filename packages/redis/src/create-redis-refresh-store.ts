@@ -22,7 +22,7 @@ export type RedisRefreshStoreOptions = RedisSource & {
  * family, so a Redis failure fails that refresh (the browser retries it).
  * @example
  * const store = createRedisRefreshStore({ url: process.env.REDIS_URL! });
- * const auth = createAuthHandler({ store, authenticate, issuer, audience, secret: process.env.AUTH_SECRET });
+ * const auth = createAuthHandler({ store, authenticate, issuer, audience });
  */
 export function createRedisRefreshStore(options: RedisRefreshStoreOptions): RefreshStore & { close(): Promise<void> } {
   const { prefix = 'tokenward:rt:', timeoutMs = 1_000 } = options;

@@ -14,22 +14,25 @@ beforeAll(async () => {
 });
 afterAll(() => redis.close());
 
-/** Two handlers with their own Redis connections, one prefix and one secret (grace answers open on either). */
+/** Two handlers with their own Redis connections and one prefix. */
 function fleet(): { instances: AuthHandler[]; events: AuthEvent[][] } {
   const prefix = `fleet:${++run}:`;
   const events: AuthEvent[][] = [[], []];
   const instances = events.map((seen) => {
+    const store = createRedisRefreshStore({ url: redis.url, prefix });
     const auth = createAuthHandler({
       authenticate,
       issuer: ISSUER,
       audience: AUDIENCE,
-      store: createRedisRefreshStore({ url: redis.url, prefix }),
-      secret: 'one-secret-shared-by-every-instance-0123456789',
+      store,
       rateLimit: false,
       keyRotationMs: 0,
       onEvent: (event) => seen.push(event),
     });
-    onTestFinished(() => auth.close());
+    onTestFinished(async () => {
+      await auth.close();
+      await store.close();
+    });
     return auth;
   });
   return { instances, events };

@@ -47,8 +47,6 @@ export interface AuthHandlerOptions {
   graceMs?: number;
   /** Signing-key rotation interval. Default one day; 0 never rotates. Keep it well above the access-token lifetime. */
   keyRotationMs?: number;
-  /** Seals the current refresh token for grace answers. Shared by all instances of one store; default a random per-process key. */
-  secret?: string;
   /** `'auto'` (default): Secure cookies except on localhost / 127.0.0.1 / [::1]. Never `false` in production. */
   secure?: 'auto' | boolean;
   /** Per client address (login, refresh) and per family (rotations). `false` turns one or all off. */
@@ -66,8 +64,7 @@ export interface AuthHandlerOptions {
 
 export type ResolvedLimits = { login: RateLimit | false; refresh: RateLimit | false; family: RateLimit | false };
 
-export interface ResolvedOptions extends Required<Omit<AuthHandlerOptions, 'store' | 'secret' | 'rateLimit' | 'clientAddress' | 'onEvent'>> {
-  secret: string | undefined;
+export interface ResolvedOptions extends Required<Omit<AuthHandlerOptions, 'store' | 'rateLimit' | 'clientAddress' | 'onEvent'>> {
   rateLimit: ResolvedLimits;
   clientAddress: AuthHandlerOptions['clientAddress'];
   onEvent: (event: AuthEvent) => void;
@@ -98,7 +95,6 @@ export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
     absoluteTtlSeconds: options.absoluteTtlSeconds ?? 30 * 24 * 3600,
     graceMs: options.graceMs ?? 5000,
     keyRotationMs: options.keyRotationMs ?? 24 * 3600 * 1000,
-    secret: options.secret,
     secure: options.secure ?? 'auto',
     rateLimit: {
       login: limits === false ? false : (limits?.login ?? LOGIN),
@@ -117,7 +113,6 @@ export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
   assertAtLeast('graceMs', resolved.graceMs, 0);
   assertAtLeast('keyRotationMs', resolved.keyRotationMs, 0);
   assertAtLeast('maxBodyBytes', resolved.maxBodyBytes, 1);
-  if (resolved.secret !== undefined && resolved.secret.length < 32) throw new ConfigError('createAuthHandler: `secret` must have at least 32 characters');
   for (const path of [resolved.basePath, resolved.accessCookiePath, resolved.jwksPath]) {
     if (!path.startsWith('/') || /[;\s,]/.test(path)) throw new ConfigError(`createAuthHandler: invalid path ${JSON.stringify(path)}`);
   }

@@ -1,5 +1,4 @@
 import { createFamilies, type Families } from './create-families.js';
-import { createSealer } from './create-sealer.js';
 import { randomToken, sha256 } from './crypto.js';
 import { startFamily, type FamilyPolicy } from './decide-refresh.js';
 import type { FamilyRecord, RefreshStore } from './refresh-store.js';
@@ -32,7 +31,7 @@ export function testStore(createStore: () => RefreshStore | Promise<RefreshStore
   async function setup(): Promise<{ store: RefreshStore; families: Families; clock: { now: number }; done(): Promise<void> }> {
     const store = await createStore();
     const clock = { now: Date.now() };
-    const families = createFamilies({ store, sealer: createSealer(), policy, clock: () => clock.now });
+    const families = createFamilies({ store, policy, clock: () => clock.now });
     return { store, families, clock, done: async () => store.close?.() };
   }
 

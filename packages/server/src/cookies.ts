@@ -41,8 +41,8 @@ export function cookieSet(paths: { refresh: string; access: string }, secure: bo
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/;
 
 /** `'auto'`: Secure everywhere except loopback hosts, where browsers serve plain http during development. */
-export function isSecure(request: Request, secure: 'auto' | boolean): boolean {
-  return secure === 'auto' ? !LOOPBACK.test(new URL(request.url).hostname) : secure;
+export function isSecure(url: URL, secure: 'auto' | boolean): boolean {
+  return secure === 'auto' ? !LOOPBACK.test(url.hostname) : secure;
 }
 
 /**

@@ -3,8 +3,8 @@ import { resolveOptions, type AuthHandlerOptions } from './auth-handler-options.
 import { createFamilies } from './create-families.js';
 import { createKeyRing } from './create-key-ring.js';
 import { createMemoryStore } from './create-memory-store.js';
+import { cookieSet, isSecure } from './cookies.js';
 import { createRateLimiter } from './create-rate-limiter.js';
-import { createSealer } from './create-sealer.js';
 import type { HandlerContext, RouteHandler } from './handler-context.js';
 import { error } from './responses.js';
 import { loginRoute } from './routes/login-route.js';
@@ -26,7 +26,7 @@ export interface AuthHandler {
   revokeUser(sub: string): Promise<number>;
   /** Ends one session. */
   revokeFamily(familyId: string): Promise<boolean>;
-  /** Stops the key-rotation timer and closes the store. */
+  /** Stops the key-rotation timer. A store you passed in stays yours to close. */
   close(): Promise<void>;
 }
 
@@ -58,7 +58,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     options: resolved,
     keys: createKeyRing({ ...resolved }),
     store,
-    families: createFamilies({ store, sealer: createSealer(resolved.secret), policy, clock }),
+    families: createFamilies({ store, policy, clock }),
     limiters: { login: limiter(resolved.rateLimit.login), refresh: limiter(resolved.rateLimit.refresh), family: limiter(resolved.rateLimit.family) },
     inflight: new Map(),
   };
@@ -70,7 +70,10 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     [`${base}/logout`, { method: 'POST', handler: logoutRoute }],
     [resolved.jwksPath, { method: 'GET', handler: jwksRoute }],
   ]);
+  const paths = { refresh: resolved.basePath, access: resolved.accessCookiePath };
+  const cookieSets = { secure: cookieSet(paths, true), plain: cookieSet(paths, false) };
   let nextPruneAt = clock() + PRUNE_EVERY_MS;
+  let warnedAddress = false;
 
   function prune(now: number): void {
     if (now < nextPruneAt) return;
@@ -80,7 +83,8 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
 
   return {
     async handle(request, context = {}) {
-      const route = routes.get(new URL(request.url).pathname);
+      const url = new URL(request.url);
+      const route = routes.get(url.pathname);
       if (!route) return undefined;
       prune(clock());
       let response: Response;
@@ -89,8 +93,14 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
           // OPTIONS included: a preflight is refused, never granted. No CORS on these routes, ever.
           response = error(405, 'method_not_allowed', { allow: route.method });
         } else {
-          const address = resolved.clientAddress?.(request) ?? context.clientAddress ?? 'unknown';
-          response = await route.handler(ctx, request, address);
+          const address = resolved.clientAddress?.(request) ?? context.clientAddress;
+          if (address === undefined && !warnedAddress) {
+            // One shared bucket would let one client lock everyone out: without an address, no per-address limit.
+            warnedAddress = true;
+            logger.warn('tokenward: no client address, so no per-address rate limits; pass handle(request, { clientAddress }) or the clientAddress option');
+          }
+          const secure = isSecure(url, resolved.secure);
+          response = await route.handler(ctx, request, { path: url.pathname, address, secure, cookies: secure ? cookieSets.secure : cookieSets.plain });
         }
       } catch (cause) {
         // Only the error: requests carry tokens and cookies, and they are never logged.
@@ -106,7 +116,6 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     revokeFamily: (familyId) => store.revokeFamily(familyId),
     async close() {
       ctx.keys.close();
-      await store.close?.();
     },
   };
 }

@@ -1,6 +1,6 @@
-import type { Sealer } from './create-sealer.js';
 import { randomToken, sha256 } from './crypto.js';
 import { decideRefresh, rotateRecord, startFamily, type FamilyPolicy } from './decide-refresh.js';
+import { openChild, sealChild } from './grace-seal.js';
 import type { FamilyRecord, RefreshStore, SessionMode } from './refresh-store.js';
 
 /** A refresh token handed out: its family (as stored after the write) and the raw value. */
@@ -31,7 +31,6 @@ export interface Families {
 
 export interface FamiliesOptions {
   store: RefreshStore;
-  sealer: Sealer;
   policy: FamilyPolicy;
   clock: () => number;
 }
@@ -45,13 +44,14 @@ const MAX_SWAPS = 8;
  * concurrent refreshes of a token, on any number of instances, rotate it exactly once.
  *
  * @example
- * const families = createFamilies({ store, sealer: createSealer(), policy, clock: Date.now });
+ * const families = createFamilies({ store, policy, clock: Date.now });
  * const outcome = await families.refresh(cookieValue);
  */
-export function createFamilies({ store, sealer, policy, clock }: FamiliesOptions): Families {
-  async function child(): Promise<{ token: string; hash: string; sealed: string | undefined }> {
+export function createFamilies({ store, policy, clock }: FamiliesOptions): Families {
+  /** A new token and its hash; sealed under `parent` when a grace answer may need it. */
+  async function child(parent?: string): Promise<{ token: string; hash: string; sealed: string | undefined }> {
     const token = randomToken();
-    const [hash, sealed] = await Promise.all([sha256(token), policy.graceMs > 0 ? sealer.seal(token) : undefined]);
+    const [hash, sealed] = await Promise.all([sha256(token), parent !== undefined && policy.graceMs > 0 ? sealChild(parent, token) : undefined]);
     return { token, hash, sealed };
   }
 
@@ -63,7 +63,7 @@ export function createFamilies({ store, sealer, policy, clock }: FamiliesOptions
       return { family, token };
     },
     async refresh(presented, { admit } = {}) {
-      const [hash, next] = await Promise.all([sha256(presented), child()]);
+      const [hash, next] = await Promise.all([sha256(presented), child(presented)]);
       let admitted = admit === undefined;
       for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
         const family = await store.findByToken(hash);
@@ -76,8 +76,10 @@ export function createFamilies({ store, sealer, policy, clock }: FamiliesOptions
           return { kind: 'reuse', family: family! };
         }
         if (decision.kind === 'grace') {
-          const token = await sealer.open(family!.sealed!);
-          return token === undefined ? { kind: 'invalid', reason: 'unsealable' } : { kind: 'grace', family: family!, token };
+          // Opened with the presented parent, and checked against the stored hash of the child.
+          const token = await openChild(presented, family!.sealed!);
+          const current = token !== undefined && (await sha256(token)) === family!.current;
+          return current ? { kind: 'grace', family: family!, token } : { kind: 'invalid', reason: 'unsealable' };
         }
         if (!admitted) {
           const retryAfter = admit!(family!);

@@ -26,8 +26,9 @@ export function createMemoryStore(): RefreshStore & { readonly size: number } {
     if (ids?.size === 0) bySub.delete(entry.record.sub);
   }
 
-  // Records are frozen copies: a caller cannot change what is stored by mutating an answer.
-  const freeze = (record: FamilyRecord): FamilyRecord => Object.freeze({ ...record, claims: structuredClone(record.claims) });
+  // Records are frozen copies: a caller cannot change what is stored by mutating an answer. The
+  // claims are cloned once, at creation: a rotation passes the stored (frozen) object back.
+  const freeze = (record: FamilyRecord, claims = deepFreeze(structuredClone(record.claims))): FamilyRecord => Object.freeze({ ...record, claims });
 
   return {
     get size() {
@@ -47,7 +48,7 @@ export function createMemoryStore(): RefreshStore & { readonly size: number } {
     async compareAndSwap(next, expectedVersion) {
       const entry = families.get(next.id);
       if (!entry || entry.record.version !== expectedVersion) return false;
-      entry.record = freeze(next);
+      entry.record = freeze(next, next.claims === entry.record.claims ? entry.record.claims : undefined);
       if (!tokens.has(next.current)) {
         tokens.set(next.current, next.id);
         entry.hashes.push(next.current);
@@ -71,10 +72,18 @@ export function createMemoryStore(): RefreshStore & { readonly size: number } {
           remove(entry);
           pruned += 1;
         } else if (entry.record.sealed !== undefined && (entry.record.sealedUntil ?? 0) <= now) {
-          entry.record = Object.freeze({ ...entry.record, sealed: undefined, sealedUntil: undefined });
+          entry.record = freeze({ ...entry.record, sealed: undefined, sealedUntil: undefined }, entry.record.claims);
         }
       }
       return pruned;
     },
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -1,4 +1,5 @@
 import type { ResolvedOptions } from './auth-handler-options.js';
+import type { CookieSet } from './cookies.js';
 import type { Families } from './create-families.js';
 import type { KeyRing, SignedAccessToken } from './create-key-ring.js';
 import type { RateLimiter } from './create-rate-limiter.js';
@@ -22,5 +23,15 @@ export interface HandlerContext {
   inflight: Map<string, Promise<SessionGrant | undefined>>;
 }
 
-/** One route of the contract. `address` is the client's, for rate limits. */
-export type RouteHandler = (ctx: HandlerContext, request: Request, address: string) => Promise<Response>;
+/** What `handle` works out once per request. */
+export interface RequestMeta {
+  path: string;
+  /** The client's address, for rate limits; undefined when neither the adapter nor an option knows it. */
+  address: string | undefined;
+  /** Whether this request's cookies are Secure (and so prefixed). */
+  secure: boolean;
+  cookies: CookieSet;
+}
+
+/** One route of the contract. */
+export type RouteHandler = (ctx: HandlerContext, request: Request, meta: RequestMeta) => Promise<Response>;

@@ -25,7 +25,7 @@ export interface FamilyRecord {
   /** SHA-256 of the token `current` replaced, and when: the only token a grace answer is for. */
   readonly previous?: string;
   readonly rotatedAt?: number;
-  /** The current token, encrypted, kept for grace answers until `sealedUntil`; never in clear. */
+  /** The current token sealed under a key only the holder of `previous` can derive, for grace answers until `sealedUntil`. */
   readonly sealed?: string;
   readonly sealedUntil?: number;
 }

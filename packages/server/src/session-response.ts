@@ -1,21 +1,14 @@
-import { cookieSet, isSecure, setCookie, type CookieSet } from './cookies.js';
+import { setCookie } from './cookies.js';
 import { randomToken } from './crypto.js';
-import type { HandlerContext, SessionGrant } from './handler-context.js';
+import type { HandlerContext, RequestMeta, SessionGrant } from './handler-context.js';
 import { error, json } from './responses.js';
-
-/** The cookies of the contract as this request gets them (prefixed when Secure). */
-export function cookiesFor(ctx: HandlerContext, request: Request): { cookies: CookieSet; secure: boolean } {
-  const secure = isSecure(request, ctx.options.secure);
-  return { cookies: cookieSet({ refresh: ctx.options.basePath, access: ctx.options.accessCookiePath }, secure), secure };
-}
 
 /**
  * The answer to a login, a refresh or a grace reuse: the refresh cookie, then the access token
  * either in the body (bearer mode: the SDK keeps it in memory only) or in an HttpOnly cookie
  * (cookie mode: no script ever sees it, the body carries only `expires_in`).
  */
-export function sessionResponse(ctx: HandlerContext, request: Request, grant: SessionGrant, { newCsrf = false } = {}): Response {
-  const { cookies, secure } = cookiesFor(ctx, request);
+export function sessionResponse(ctx: HandlerContext, { cookies, secure }: RequestMeta, grant: SessionGrant, { newCsrf = false } = {}): Response {
   const now = ctx.options.clock();
   const headers = new Headers();
   // Rounded up: the milliseconds spent since the rotation must not turn 3600 into 3599.

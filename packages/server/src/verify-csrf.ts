@@ -18,14 +18,14 @@ export const CSRF_HEADER = 'x-tokenward-csrf';
  * CORS, since a foreign page still cannot read the cookie to copy it.
  *
  * @example
- * if (request.method === 'POST' && !(await verifyCsrf(request))) return new Response(null, { status: 403 });
+ * if (request.method === 'POST' && !verifyCsrf(request)) return new Response(null, { status: 403 });
  */
-export async function verifyCsrf(request: Request, options: CsrfCheckOptions = {}): Promise<boolean> {
+export function verifyCsrf(request: Request, options: CsrfCheckOptions = {}): boolean {
   const header = request.headers.get(options.header ?? CSRF_HEADER);
   if (!header) return false;
   const cookie =
     options.cookie === undefined
       ? (readCookie(request, `__Host-${COOKIE_NAMES.csrf}`) ?? readCookie(request, COOKIE_NAMES.csrf))
       : readCookie(request, options.cookie);
-  return cookie === undefined || (await secretsEqual(header, cookie));
+  return cookie === undefined || secretsEqual(header, cookie);
 }

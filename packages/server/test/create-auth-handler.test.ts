@@ -159,10 +159,10 @@ describe('refresh', () => {
 
   it('rotates once for concurrent refreshes through two instances sharing one store; the rest get the grace answer', async () => {
     const store = createMemoryStore();
-    // Two instances of one deployment: one store, one secret (grace answers open each other's seal).
+    // Two instances of one deployment sharing one store (and nothing else: no shared secret).
     const kinds: string[] = [];
     const [one, two] = [0, 1].map(() =>
-      createAuthHandler({ authenticate, issuer: ISSUER, audience: AUDIENCE, store, secret: 'x'.repeat(32), onEvent: (event) => kinds.push(event.type) }),
+      createAuthHandler({ authenticate, issuer: ISSUER, audience: AUDIENCE, store, onEvent: (event) => kinds.push(event.type) }),
     );
     try {
       const browser = new Client(one!, 'http://localhost:3000', '203.0.113.1');

@@ -95,6 +95,15 @@ describe('rate limits', () => {
     expect([count('refresh'), count('grace'), count('rate_limited'), count('reuse')]).toEqual([1, 29, 0, 0]);
   });
 
+  it('skips per-address limits, with one warning, when no address is known: one shared bucket would lock everyone out', async () => {
+    const { auth, logs, count } = setup({ rateLimit: { login: { burst: 1, perMinute: 1 } } });
+    const login = () =>
+      auth.handle(new Request('http://localhost/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"alice","password":"ecila"}' }));
+    expect([(await login())?.status, (await login())?.status, (await login())?.status]).toEqual([200, 200, 200]);
+    expect(count('rate_limited')).toBe(0);
+    expect(logs).toEqual([expect.stringMatching(/^tokenward: no client address, so no per-address rate limits/)]);
+  });
+
   it('limits refreshes per client address, whatever the family', async () => {
     const { client, count } = setup({ rateLimit: { refresh: { burst: 2, perMinute: 1 } } });
     const browser = client();

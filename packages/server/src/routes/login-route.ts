@@ -7,9 +7,9 @@ import { sessionResponse, tooManyRequests } from '../session-response.js';
  * Only `application/json` is accepted: a cross-site form cannot send it and a cross-origin
  * script needs a preflight, so this is login's CSRF defence (no CSRF cookie exists yet).
  */
-export const loginRoute: RouteHandler = async (ctx, request, address) => {
+export const loginRoute: RouteHandler = async (ctx, request, meta) => {
   const { options, limiters } = ctx;
-  const retryAfter = limiters.login?.take(address) ?? 0;
+  const retryAfter = (meta.address !== undefined && limiters.login?.take(meta.address)) || 0;
   if (retryAfter > 0) {
     options.onEvent({ type: 'rate_limited', route: 'login', scope: 'address' });
     return tooManyRequests(retryAfter);
@@ -17,7 +17,7 @@ export const loginRoute: RouteHandler = async (ctx, request, address) => {
   if (!/^application\/json\s*(;|$)/i.test(request.headers.get('content-type') ?? '')) return error(415, 'unsupported_media_type');
   const bytes = await readBody(request, options.maxBodyBytes);
   if (!bytes) {
-    options.onEvent({ type: 'too_large', path: new URL(request.url).pathname });
+    options.onEvent({ type: 'too_large', path: meta.path });
     return tooLarge();
   }
   let body: unknown;
@@ -39,5 +39,5 @@ export const loginRoute: RouteHandler = async (ctx, request, address) => {
   const claims = user.claims ?? {};
   const [issued, access] = await Promise.all([ctx.families.create(user.sub, claims, mode), ctx.keys.sign(user.sub, claims)]);
   options.onEvent({ type: 'login', sub: user.sub, familyId: issued.family.id, mode });
-  return sessionResponse(ctx, request, { family: issued.family, refreshToken: issued.token, access }, { newCsrf: true });
+  return sessionResponse(ctx, meta, { family: issued.family, refreshToken: issued.token, access }, { newCsrf: true });
 };

@@ -1,14 +1,12 @@
 import { clearCookie, readCookie } from '../cookies.js';
 import type { RouteHandler } from '../handler-context.js';
 import { error } from '../responses.js';
-import { cookiesFor } from '../session-response.js';
 import { verifyCsrf } from '../verify-csrf.js';
 
 /** `POST {base}/logout`: revokes the presented family and clears the three cookies. */
-export const logoutRoute: RouteHandler = async (ctx, request) => {
-  const { cookies, secure } = cookiesFor(ctx, request);
-  if (!(await verifyCsrf(request, { cookie: cookies.csrf.name }))) {
-    ctx.options.onEvent({ type: 'csrf', path: new URL(request.url).pathname });
+export const logoutRoute: RouteHandler = async (ctx, request, { cookies, secure, path }) => {
+  if (!verifyCsrf(request, { cookie: cookies.csrf.name })) {
+    ctx.options.onEvent({ type: 'csrf', path });
     return error(403, 'csrf');
   }
   const presented = readCookie(request, cookies.refresh.name);

@@ -1,7 +1,7 @@
 import { clearCookie, readCookie } from '../cookies.js';
-import type { HandlerContext, RouteHandler, SessionGrant } from '../handler-context.js';
+import type { HandlerContext, RequestMeta, RouteHandler, SessionGrant } from '../handler-context.js';
 import { error } from '../responses.js';
-import { cookiesFor, sessionResponse, tooManyRequests } from '../session-response.js';
+import { sessionResponse, tooManyRequests } from '../session-response.js';
 import { verifyCsrf } from '../verify-csrf.js';
 
 type Attempt = { grant: SessionGrant; response?: undefined } | { grant?: undefined; response: Response };
@@ -11,14 +11,14 @@ type Attempt = { grant: SessionGrant; response?: undefined } | { grant?: undefin
  * in this instance share the first one's answer (a burst of tabs costs one rotation and one
  * signature, and no rate-limit tokens); across instances the store's compare-and-swap decides.
  */
-export const refreshRoute: RouteHandler = async (ctx, request, address) => {
-  const { cookies } = cookiesFor(ctx, request);
-  if (!(await verifyCsrf(request, { cookie: cookies.csrf.name }))) {
-    ctx.options.onEvent({ type: 'csrf', path: new URL(request.url).pathname });
+export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
+  const { cookies } = meta;
+  if (!verifyCsrf(request, { cookie: cookies.csrf.name })) {
+    ctx.options.onEvent({ type: 'csrf', path: meta.path });
     return error(403, 'csrf');
   }
   const presented = readCookie(request, cookies.refresh.name);
-  if (presented === undefined) return invalidGrant(ctx, request, 'missing');
+  if (presented === undefined) return invalidGrant(ctx, meta, 'missing');
   // A client gone before the rotation rotates nothing: the cookie other tabs hold stays current.
   if (request.signal.aborted) return error(499, 'client_closed_request');
 
@@ -28,22 +28,22 @@ export const refreshRoute: RouteHandler = async (ctx, request, address) => {
     if (grant) {
       ctx.options.onEvent({ type: 'grace', sub: grant.family.sub, familyId: grant.family.id, coalesced: true });
       const expiresIn = Math.max(1, grant.access.exp - Math.floor(ctx.options.clock() / 1000));
-      return sessionResponse(ctx, request, { ...grant, access: { ...grant.access, expiresIn } });
+      return sessionResponse(ctx, meta, { ...grant, access: { ...grant.access, expiresIn } });
     }
   }
-  const attempt = attemptRefresh(ctx, request, presented, address);
+  const attempt = attemptRefresh(ctx, meta, presented);
   if (!leading) {
     const shared = attempt.then((result) => result.grant);
     ctx.inflight.set(presented, shared);
     void shared.finally(() => ctx.inflight.delete(presented)).catch(() => undefined);
   }
   const result = await attempt;
-  return result.response ?? sessionResponse(ctx, request, result.grant);
+  return result.response ?? sessionResponse(ctx, meta, result.grant);
 };
 
-async function attemptRefresh(ctx: HandlerContext, request: Request, presented: string, address: string): Promise<Attempt> {
+async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented: string): Promise<Attempt> {
   const { options, limiters } = ctx;
-  const retryAfter = limiters.refresh?.take(address) ?? 0;
+  const retryAfter = (meta.address !== undefined && limiters.refresh?.take(meta.address)) || 0;
   if (retryAfter > 0) {
     options.onEvent({ type: 'rate_limited', route: 'refresh', scope: 'address' });
     return { response: tooManyRequests(retryAfter) };
@@ -64,16 +64,15 @@ async function attemptRefresh(ctx: HandlerContext, request: Request, presented: 
     case 'reuse':
       options.logger.warn(`tokenward: a rotated refresh token came back after the grace window; family ${outcome.family.id} revoked`);
       options.onEvent({ type: 'reuse', sub: outcome.family.sub, familyId: outcome.family.id });
-      return { response: invalidGrant(ctx, request) };
+      return { response: invalidGrant(ctx, meta) };
     case 'invalid':
-      return { response: invalidGrant(ctx, request, outcome.reason) };
+      return { response: invalidGrant(ctx, meta, outcome.reason) };
   }
 }
 
 /** 401 invalid_grant, and the refresh cookie goes: the client must sign in again. */
-function invalidGrant(ctx: HandlerContext, request: Request, reason?: 'missing' | 'unknown' | 'expired' | 'unsealable'): Response {
+function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'missing' | 'unknown' | 'expired' | 'unsealable'): Response {
   if (reason) ctx.options.onEvent({ type: 'invalid_grant', reason });
-  const { cookies, secure } = cookiesFor(ctx, request);
   const headers = new Headers();
   clearCookie(headers, cookies.refresh, secure);
   return error(401, 'invalid_grant', headers);

@@ -1,0 +1,109 @@
+// 7. @tokenward/server: (a) 500 concurrent refreshes of one family through `handle` give exactly one
+// rotation and no revocation; (b) refreshes per second for distinct families, as a ratio of jose's
+// ES256 signing rate measured in the same run, in interleaved rounds at the same concurrency (signing
+// one access token is the physical limit of a refresh; target >= 0.8 of it). Built package, default
+// options (rate limits on), each family its own client address as distinct users would be.
+import { generateKeyPair, SignJWT } from 'jose';
+import { compare, interleave } from '../lib/stats.mjs';
+
+const BURST = 500;
+const IN_FLIGHT = 64;
+const ISSUER = 'https://bench.example';
+const AUDIENCE = 'https://bench.example/api';
+
+async function server(events) {
+  const { createAuthHandler } = await import('../../packages/server/dist/index.js');
+  return createAuthHandler({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    authenticate: async (request) => ({ sub: String((await request.json()).user), claims: { roles: ['user'] } }),
+    onEvent: (event) => events.push(event.type),
+    logger: { warn: () => undefined, error: (...args) => console.error(...args) },
+  });
+}
+
+const cookieOf = (response, name) => response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`))?.split(';')[0].slice(name.length + 1);
+
+async function login(auth, user) {
+  const response = await auth.handle(
+    new Request('https://bench.example/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user }) }),
+    { clientAddress: `10.0.${user >> 8 & 255}.${user & 255}` },
+  );
+  return { refresh: cookieOf(response, '__Secure-tw_refresh'), csrf: cookieOf(response, '__Host-tw_csrf'), address: `10.0.${user >> 8 & 255}.${user & 255}` };
+}
+
+function refresh(auth, session) {
+  return auth.handle(
+    new Request('https://bench.example/auth/refresh', {
+      method: 'POST',
+      headers: { cookie: `__Secure-tw_refresh=${session.refresh}; __Host-tw_csrf=${session.csrf}`, 'x-tokenward-csrf': session.csrf },
+    }),
+    { clientAddress: session.address },
+  );
+}
+
+/** Runs `task(i)` for i in [0, count) with `inFlight` at a time; resolves the rate per second. */
+async function rate(count, inFlight, task) {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < count) await task(next++);
+  }));
+  return (count * 1000) / (performance.now() - start);
+}
+
+async function burst(runs) {
+  const results = [];
+  for (let run = 0; run < runs; run++) {
+    const events = [];
+    const auth = await server(events);
+    const session = await login(auth, 1);
+    const answers = await Promise.all(Array.from({ length: BURST }, () => refresh(auth, session)));
+    const statuses = {};
+    for (const answer of answers) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+    const refreshTokens = new Set(answers.map((answer) => cookieOf(answer, '__Secure-tw_refresh')));
+    const count = (type) => events.filter((seen) => seen === type).length;
+    results.push({ rotations: count('refresh'), graceAnswers: count('grace'), revocations: count('reuse'), rateLimited: count('rate_limited'), statuses, distinctRefreshTokens: refreshTokens.size });
+    await auth.close();
+  }
+  return results;
+}
+
+export async function run({ smoke, log }) {
+  const runs = smoke ? 1 : 5;
+  const bursts = await burst(runs);
+  const worst = bursts.reduce((a, b) => (b.rotations !== 1 || b.revocations > 0 ? b : a));
+  log(`  ${BURST} concurrent refreshes of one family (${runs} runs): rotations ${bursts.map((b) => b.rotations).join(', ')}; revocations ${bursts.map((b) => b.revocations).join(', ')}; statuses ${JSON.stringify(worst.statuses)}`);
+
+  const perRound = smoke ? 200 : 2000;
+  const rounds = smoke ? 2 : 16;
+  const auth = await server([]);
+  const sessions = [];
+  for (let user = 0; user < perRound * rounds; user++) sessions.push(await login(auth, user));
+  const { privateKey } = await generateKeyPair('ES256');
+  let used = 0;
+  const pairs = await interleave({
+    rounds: rounds * 2,
+    async measure(which) {
+      if (which === 'baseline') {
+        const perSecond = await rate(perRound, IN_FLIGHT, () =>
+          new SignJWT({ roles: ['user'] }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('u').setIssuedAt().setExpirationTime('5m').setJti(crypto.randomUUID()).sign(privateKey),
+        );
+        return { perSecond };
+      }
+      // Each family refreshes once per round: distinct families, as many users would.
+      const batch = sessions.slice((used % rounds) * perRound, (used % rounds + 1) * perRound);
+      used++;
+      const perSecond = await rate(perRound, IN_FLIGHT, async (i) => {
+        const response = await refresh(auth, batch[i]);
+        if (response.status !== 200) throw new Error(`refresh answered ${response.status}`);
+        batch[i].refresh = cookieOf(response, '__Secure-tw_refresh');
+      });
+      return { perSecond };
+    },
+  });
+  await auth.close();
+  const { paired, baseline, candidate } = compare(pairs, 'perSecond');
+  log(`  refreshes/s for distinct families ${Math.round(candidate.median)}, jose ES256 signatures/s ${Math.round(baseline.median)}: ratio ${paired.median.toFixed(3)} (${paired.min.toFixed(3)}–${paired.max.toFixed(3)})`);
+  return { burst: { calls: BURST, runs: bursts }, throughput: { inFlight: IN_FLIGHT, perRound, ratio: paired, refreshesPerSecond: candidate, signaturesPerSecond: baseline } };
+}
