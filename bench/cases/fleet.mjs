@@ -4,32 +4,13 @@
 // measured side by side in this process (the hot path must stay in memory). Uses the Redis test
 // suite's own helpers (a real redis-server, real worker processes), loaded through tsx.
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
 import { tsImport } from 'tsx/esm/api';
 import { createClientCredentials } from '@tokenward/node';
 import { createRedisTokenStore } from '@tokenward/redis';
+// The node benchmark's counting token endpoint (answers after 20 ms, as a real one would).
+import { startTokenEndpoint } from '../../packages/node/bench/node.bench.mjs';
 
 const PROCESSES = 8;
-
-/** A loopback token endpoint counting its calls per resource; answers after 20 ms, as a real one would. */
-async function startTokenEndpoint() {
-  const calls = new Map();
-  let issued = 0;
-  const server = createServer(async (request, response) => {
-    let body = '';
-    for await (const chunk of request) body += chunk;
-    const resource = new URLSearchParams(body).get('resource') ?? '';
-    calls.set(resource, (calls.get(resource) ?? 0) + 1);
-    setTimeout(() => {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(JSON.stringify({ access_token: `token-${++issued}-${randomBytes(8).toString('hex')}`, token_type: 'Bearer', expires_in: 3600 }));
-    }, 20);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { url: `http://127.0.0.1:${server.address().port}/token`, calls, close: () => new Promise((resolve) => server.close(resolve)) };
-}
 
 /** `await getAccessToken()` calls per second, over `iterations`. */
 async function rate(tokens, iterations) {
@@ -42,25 +23,27 @@ export async function run({ smoke, log }) {
   const helpers = (path) => tsImport(`../../packages/redis/test/helpers/${path}`, import.meta.url);
   const [{ startRedisServer }, { startFleet }] = await Promise.all([helpers('redis-server.ts'), helpers('fleet.ts')]);
   const callers = smoke ? 50 : 500;
-  const [redis, endpoint] = await Promise.all([startRedisServer(), startTokenEndpoint()]);
+  const [redis, endpoint] = await Promise.all([startRedisServer(), startTokenEndpoint({ expiresIn: 3600 })]);
+  const issued = () => [...endpoint.calls.values()].reduce((sum, count) => sum + count, 0);
   const key = randomBytes(32).toString('base64url');
   let fleet;
   try {
-    fleet = await startFleet(PROCESSES, { REDIS_URL: redis.url, TOKEN_KEY: key, TOKEN_ENDPOINT: endpoint.url, CLIENT_ID: 'bench', CLIENT_SECRET: 'bench-secret' });
+    fleet = await startFleet(PROCESSES, { REDIS_URL: redis.url, TOKEN_KEY: key, TOKEN_ENDPOINT: endpoint.tokenEndpoint, CLIENT_ID: 'bench', CLIENT_SECRET: 'bench-secret' });
     const coldCalls = {};
     for (const store of ['memory', 'redis']) {
       const audience = `https://${store}.bench.test`;
+      const before = issued();
       await fleet.all({ op: 'setup', prefix: `bench:${store}:`, store, timeoutMs: 2_000 });
       const reports = await fleet.all({ op: 'burst', callers, audiences: [audience] });
       const failures = reports.flatMap((report) => report.failures);
       if (failures.length > 0) throw new Error(`${failures.length} calls failed: ${failures[0]}`);
-      coldCalls[store] = endpoint.calls.get(audience) ?? 0;
+      coldCalls[store] = issued() - before;
       log(`  ${PROCESSES} processes × ${callers} cold callers, one key, ${store === 'redis' ? 'Redis token store' : 'in-process cache only'}: ${coldCalls[store]} token-endpoint calls`);
     }
 
     // Cached calls, side by side: rounds alternate between the two sources; the ratio is per round.
     const store = createRedisTokenStore({ url: redis.url, prefix: 'bench:hot:', encryptionKey: key, timeoutMs: 2_000 });
-    const common = { tokenEndpoint: endpoint.url, clientId: 'bench', clientSecret: 'bench-secret' };
+    const common = { tokenEndpoint: endpoint.tokenEndpoint, clientId: 'bench', clientSecret: 'bench-secret' };
     const viaRedis = createClientCredentials({ ...common, store });
     const inProcess = createClientCredentials(common);
     const twin = createClientCredentials(common);
