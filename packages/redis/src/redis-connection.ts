@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { ConfigError } from '@tokenward/core';
 import { Redis } from 'ioredis';
 
@@ -36,13 +35,15 @@ export function connectRedis(source: RedisSource, timeoutMs: number): RedisConne
   // Errors are answered per call (the fallback); an unhandled 'error' event would crash the process.
   if (owned) redis.on('error', () => undefined);
   let everReady = redis.status === 'ready';
+  // One listener for every call waiting on the first connection, however many keys start at once.
+  const firstReady = everReady ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   redis.on('ready', () => void (everReady = true));
   return {
     redis,
     async ready(ms) {
       if (redis.status === 'ready') return;
       if (everReady) throw new Error(`connection ${redis.status}`);
-      await bounded(once(redis, 'ready'), ms);
+      await bounded(firstReady, ms);
     },
     async close() {
       if (owned) redis.disconnect();

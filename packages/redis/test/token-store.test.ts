@@ -1,5 +1,6 @@
 // createRedisTokenStore in one process against a real redis-server and a real oidc-provider.
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { isTokenwardError } from '@tokenward/core';
 import { createClientCredentials } from '@tokenward/node';
@@ -93,6 +94,20 @@ describe('the hot path', () => {
     for (let call = 0; call < 1_000; call += 1) await one.tokens.getAccessToken({ audience: resourceServers[0] });
     // Only the first INFO itself was processed in between.
     expect((await processed()) - before).toBe(1);
+  });
+
+  it('works through an ioredis client the caller owns, and leaves it open on close', async () => {
+    run += 1;
+    const client = new Redis(redis.url);
+    onTestFinished(() => client.disconnect());
+    const owned = source({ client, encryptionKey: keyOne, url: undefined });
+    const viaUrl = source({ encryptionKey: keyOne });
+    const token = await owned.tokens.getAccessToken({ audience: resourceServers[2] });
+    expect(await viaUrl.tokens.getAccessToken({ audience: resourceServers[2] })).toBe(token);
+    expect(server.counts.grants).toBe(1);
+    const store = createRedisTokenStore({ client, encryptionKey: keyOne });
+    await store.close();
+    expect(await client.ping()).toBe('PONG');
   });
 });
 
