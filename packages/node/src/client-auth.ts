@@ -81,22 +81,27 @@ export async function importSigningKey(input: PrivateKeyInput, algorithm?: strin
     }
     return { key: input, kid: keyId, alg: algorithm ?? algorithmOfCryptoKey(input) };
   }
-  const jwk = toJwk(input);
-  if (jwk.d === undefined) throw new ConfigError('The private key JWK has no private part ("d")');
+  const jwk = readPrivateKey(input);
   const alg = algorithm ?? jwk.alg ?? algorithmOfJwk(jwk);
   const imported = await importJWK(jwk, alg, { extractable: false });
   if (imported instanceof Uint8Array) throw new ConfigError('A symmetric key cannot sign a private_key_jwt assertion');
   return { key: imported, kid: keyId ?? jwk.kid, alg };
 }
 
-function toJwk(input: KeyObject | JWK | string): JWK {
+/**
+ * A private key other than a CryptoKey as a private JWK, synchronously: `createClientCredentials`
+ * calls it to refuse an unreadable key when it is created. The message names no part of the key.
+ */
+export function readPrivateKey(input: Exclude<PrivateKeyInput, CryptoKey>): JWK {
+  let jwk: JWK;
   try {
-    if (typeof input === 'string') return createPrivateKey(input).export({ format: 'jwk' }) as JWK;
-    if (input instanceof KeyObject) return input.export({ format: 'jwk' }) as JWK;
-    return input;
+    if (typeof input === 'string') jwk = createPrivateKey(input).export({ format: 'jwk' }) as JWK;
+    else jwk = input instanceof KeyObject ? (input.export({ format: 'jwk' }) as JWK) : input;
   } catch (cause) {
     throw new ConfigError(`The private key could not be read: ${(cause as Error).message}`);
   }
+  if (jwk.d === undefined) throw new ConfigError('The private key JWK has no private part ("d")');
+  return jwk;
 }
 
 function algorithmOfJwk(jwk: JWK): string {

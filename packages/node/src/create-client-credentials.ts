@@ -1,6 +1,6 @@
 import { ConfigError, DisposedError } from '@tokenward/core';
 import type { Clock, GetTokenOptions, RefreshPolicy, Session } from '@tokenward/core';
-import { createClientAuth, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
+import { createClientAuth, isCryptoKey, readPrivateKey, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
 import { createClockOffset } from './clock-offset.js';
 import { createKeySession, type KeySessionContext } from './create-key-session.js';
 import { createServerResolver } from './discovery.js';
@@ -200,13 +200,19 @@ function validate(options: ClientCredentialsOptions): ClientCredentialsOptions {
   if (options.maxKeys !== undefined && !(Number.isInteger(options.maxKeys) && options.maxKeys >= 1)) {
     throw new ConfigError('maxKeys must be a positive integer');
   }
-  for (const url of [options.issuer, options.tokenEndpoint]) {
-    if (url !== undefined && !URL.canParse(url)) throw new ConfigError(`Not a URL: ${url}`);
+  for (const [name, url] of [['issuer', options.issuer], ['tokenEndpoint', options.tokenEndpoint]] as const) {
+    if (url === undefined) continue;
+    if (!URL.canParse(url)) throw new ConfigError(`Not a URL: ${url}`);
+    // Found now, not as a failure of the first token request retried for ever.
+    if (new URL(url).protocol === 'http:' && !isLoopback(url) && !options.allowInsecureRequests) {
+      throw new ConfigError(`${name} ${url} is not https: pass allowInsecureRequests: true to allow it`);
+    }
   }
   const method = options.authMethod ?? (options.privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic');
   if (method === 'private_key_jwt' ? options.privateKey === undefined : !options.clientSecret) {
     throw new ConfigError(`authMethod ${method} needs a ${method === 'private_key_jwt' ? 'privateKey' : 'clientSecret'}`);
   }
+  if (method === 'private_key_jwt' && !isCryptoKey(options.privateKey)) readPrivateKey(options.privateKey!);
   return options;
 }
 

@@ -105,7 +105,7 @@ async function discover(issuer: URL, options: DiscoveryOptions): Promise<oauth.A
         { cause: error },
       );
     }
-    throw toRefreshError(error, 'Issuer discovery');
+    throw toRefreshError(error, `Issuer discovery at ${issuer.href}`);
   }
 }
 

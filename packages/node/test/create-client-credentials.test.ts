@@ -241,7 +241,7 @@ describe('createClientCredentials against oidc-provider', () => {
         policy: { backoffMs: 20 },
         fetch: (url, init) => (url.includes('/.well-known/') && failures-- > 0 ? Promise.reject(new TypeError('fetch failed')) : fetch(url, init)),
       });
-      await expect(tokens.getAccessToken()).rejects.toMatchObject({ kind: 'transient', message: 'Issuer discovery failed: fetch failed' });
+      await expect(tokens.getAccessToken()).rejects.toMatchObject({ kind: 'transient', message: `Issuer discovery at ${new URL(server.issuer).href} failed: fetch failed` });
       await eventually(() => tokens.getAccessToken());
       expect(server.counts).toMatchObject({ discovery: 1, grants: 1 });
     });
@@ -276,5 +276,34 @@ describe('createClientCredentials against oidc-provider', () => {
     expect(config({ issuer: 'https://as.test', clientId: 'x' })).toBe('ERR_CONFIG');
     expect(config({ issuer: 'https://as.test', clientId: 'x', clientSecret: 's', authMethod: 'private_key_jwt' })).toBe('ERR_CONFIG');
     expect(config({ issuer: 'not a url', clientId: 'x', clientSecret: 's' })).toBe('ERR_CONFIG');
+  });
+
+  it('refuses an http issuer off loopback at creation, naming the option that allows it', () => {
+    const create = (extra: object) => () => createClientCredentials({ issuer: 'http://auth.internal', clientId: 'x', clientSecret: 's', ...extra });
+    expect(create({})).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message: 'issuer http://auth.internal is not https: pass allowInsecureRequests: true to allow it' }));
+    expect(() => createClientCredentials({ tokenEndpoint: 'http://auth.internal/token', clientId: 'x', clientSecret: 's' })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message: expect.stringContaining('allowInsecureRequests') }));
+    expect(create({ allowInsecureRequests: true })).not.toThrow();
+    expect(() => createClientCredentials({ issuer: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 's' }).dispose()).not.toThrow();
+  });
+
+  it('names the issuer URL it tried when discovery fails', async () => {
+    const tokens = createClientCredentials({ issuer: 'http://127.0.0.1:9/tenant', clientId: 'x', clientSecret: 's', policy: { timeoutMs: 2_000 } });
+    await expect(tokens.getAccessToken()).rejects.toMatchObject({ code: 'ERR_REFRESH_FAILED', message: expect.stringContaining('Issuer discovery at http://127.0.0.1:9/tenant failed') });
+    tokens.dispose();
+  });
+
+  it('refuses a private key that does not parse at creation, quoting none of it', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----';
+    let error: unknown;
+    try {
+      createClientCredentials({ issuer: 'https://as.test', clientId: 'x', privateKey: pem });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_CONFIG', message: expect.stringMatching(/^The private key could not be read/) });
+    expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('c2VjcmV0');
+    expect(() => createClientCredentials({ issuer: 'https://as.test', clientId: 'x', privateKey: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG', message: 'The private key JWK has no private part ("d")' }),
+    );
   });
 });
