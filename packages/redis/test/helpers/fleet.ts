@@ -14,13 +14,15 @@ export interface Worker {
   /** When each of its token requests was sent. */
   readonly tokenRequests: number[];
   /** Sends `command` and resolves with the worker's answer to it. */
-  run<C extends WorkerCommand>(command: C): Promise<Extract<WorkerReport, { op: C['op'] }>>;
+  run<C extends Exclude<WorkerCommand, { op: 'proceed' }>>(command: C): Promise<Extract<WorkerReport, { op: C['op'] }>>;
+  /** Lets its oldest held token request go (see `gated`). */
+  proceed(): void;
 }
 
 export interface Fleet {
   readonly workers: Worker[];
   /** Runs `command` on every live worker at once. */
-  all<C extends WorkerCommand>(command: C): Promise<Extract<WorkerReport, { op: C['op'] }>[]>;
+  all<C extends Exclude<WorkerCommand, { op: 'proceed' }>>(command: C): Promise<Extract<WorkerReport, { op: C['op'] }>[]>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startFleet(size: number, env: Record<string, string>): Pro
         child,
         logs,
         tokenRequests,
+        proceed: () => child.send({ op: 'proceed' }),
         run: (command) =>
           new Promise((resolve) => {
             waiting.set(command.op, resolve as (report: WorkerReport) => void);
