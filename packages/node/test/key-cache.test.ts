@@ -68,7 +68,7 @@ describe('the session cache', () => {
     const second = tokens.session(keys[0]);
     expect(second).not.toBe(first);
     expect(await tokens.getAccessToken(keys[0])).toMatch(/^ey/);
-    expect(tokens.session({ ...keys[0], scope: 'read' })).toBe(second);
+    expect(tokens.session({ ...keys[0], scope: ['read', 'read'] })).toBe(second);
     expect(fixture.server.counts.grants).toBe(2);
   });
 

@@ -70,9 +70,32 @@ function toRequest(options: NodeHandlerOptions, req: IncomingMessage, signal: Ab
   const raw = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const url = new URL(`${origin}${raw.startsWith('/') ? raw : '/'}`);
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  // Streamed: the handler stops reading at its body limit, and the 413 closes the connection.
-  const body = hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null;
+  const body = hasBody ? lazyBody(req) : null;
   return new Request(url, { method, headers, body, signal, ...(hasBody ? { duplex: 'half' } : {}) } as RequestInit);
+}
+
+/**
+ * The request body as a stream that reads nothing until the handler reads it: a request the
+ * handler passes on (to Express's next route and its body parser) keeps its body intact. A handler
+ * that stops reading (the body limit) leaves the rest unread; the 413's `Connection: close` ends it.
+ */
+function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let chunks: AsyncIterator<Buffer> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        chunks ??= (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        const { done, value } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      },
+      cancel() {
+        // Not destroyed: the socket must stay up to carry the answer.
+        req.pause();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 async function send(res: ServerResponse, response: Response, head: boolean): Promise<void> {

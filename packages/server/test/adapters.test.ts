@@ -1,6 +1,9 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import express from 'express';
+import { toNodeHandler } from '../src/index.js';
+import { auth } from './fixtures/readme/auth.js';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -71,6 +74,18 @@ describe('adapters (the README snippets)', () => {
 
   it('Hono: handle as middleware with the client address, the verifier on a Hono route', async () => {
     await exercise(await listening(createAdaptorServer({ fetch: honoApp.fetch }) as Server));
+  });
+
+  it('Express: a request the handler passes on keeps its body for the next body parser', async () => {
+    const app = express();
+    app.use(toNodeHandler(auth));
+    app.use(express.json());
+    app.post('/api/echo', (req, res) => {
+      res.json(req.body);
+    });
+    const origin = await listening(createServer(app));
+    const echo = await fetch(`${origin}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"note":"kept"}' });
+    expect([echo.status, await echo.json()]).toEqual([200, { note: 'kept' }]);
   });
 
   it('the README shows each snippet exactly as tested', () => {
