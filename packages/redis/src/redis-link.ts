@@ -25,6 +25,6 @@ export function transitionLink(state: LinkState, event: LinkEvent): { state: Lin
     return { state: { status: 'down', since: event.at, fallbacks: 1 }, log: { level: 'warn', message } };
   }
   if (state.status === 'up') return { state };
-  const message = `tokenward/redis: Redis is back after ${event.at - state.since} ms; ${state.fallbacks} refreshes were served without it`;
+  const message = `tokenward/redis: Redis is back after ${event.at - state.since} ms; refreshes served without it: ${state.fallbacks}`;
   return { state: { status: 'up' }, log: { level: 'info', message } };
 }
