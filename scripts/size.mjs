@@ -7,8 +7,7 @@ import { build } from 'esbuild';
 // caught. Where the two differ, the README says by how much the target is missed and why.
 const budgets = [
   { name: '@tokenward/core', entry: 'packages/core/dist/index.js', target: 6 * 1024, limit: 6 * 1024, webOnly: true },
-  // 12.3 until the cross-tab rebuild ships only broadcast-channel's native method (target 10 kB).
-  { name: '@tokenward/browser', entry: 'packages/browser/dist/index.js', target: 10 * 1024, limit: 12.3 * 1024, webOnly: true },
+  { name: '@tokenward/browser', entry: 'packages/browser/dist/index.js', target: 10 * 1024, limit: 10 * 1024, webOnly: true },
 ];
 
 /** Minified + gzipped size of `entry` with everything it imports. */

@@ -1,28 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestPage } from './helpers/build-page.js';
-import { launchChromium } from './helpers/chromium.js';
-import { eventually, evidence, sleep, startScenario, type Scenario } from './helpers/harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { eventually, evidence, holdNextRefresh, refreshEach, sleep } from './helpers/harness.js';
+import { useChromium } from './helpers/use-chromium.js';
 import type { PageEvent } from './helpers/page-app.js';
 
-let browser: Browser;
-let staticDir: string;
-let scenario: Scenario | undefined;
-
-beforeAll(async () => {
-  [staticDir, browser] = await Promise.all([buildTestPage(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await scenario?.close().catch(() => {});
-  await browser?.close();
-});
-
-async function start(options: Parameters<typeof startScenario>[2] = {}): Promise<Scenario> {
-  await scenario?.close();
-  scenario = await startScenario(browser, staticDir, options);
-  return scenario;
-}
+const { start, finish } = useChromium();
 
 const events = (page: Page) => page.evaluate(() => window.app.events) as Promise<PageEvent[]>;
 const count = (page: Page, name: PageEvent['name'], origin?: 'local' | 'peer') => page.evaluate(([n, o]) => window.app.count(n, o), [name, origin] as const);
@@ -77,30 +59,20 @@ describe('@tokenward/browser in Chromium, several tabs, strict refresh-token rot
   }, 60_000);
 
   it('3. the tab holding the refresh is closed while the server delays it: the others have a valid token within 5 s, no reuse', async () => {
-    let hold = false;
-    // Delays the held refresh before it rotates anything, and drops it when the client went away,
-    // as a server should (see the report: the reference server's refreshDelayMs rotates first).
-    const faults = async (request: Request): Promise<Response | undefined> => {
-      if (!hold) return undefined;
-      hold = false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 8000);
-        request.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
-      return request.signal.aborted ? new Response(null, { status: 499 }) : undefined;
-    };
-    const s = await start({ accessTtlSeconds: 30, faults });
+    // The reference server's refreshDelayMs rotates first; this hold does not (see holdNextRefresh).
+    const hold = holdNextRefresh(8000);
+    const s = await start({ accessTtlSeconds: 30, faults: hold.faults });
     await s.login('bearer');
     const [holder, ...others] = await s.open(4, 'bearer');
     await s.resetStats();
-    hold = true;
+    hold.arm();
     void holder!.evaluate(() => void window.app.session.refresh().catch(() => {}));
     await eventually(async () => expect((await s.stats()).refreshRequests).toBe(1));
-    await Promise.all(others.map((page) => page.evaluate(() => void window.app.session.refresh().then(() => ((window as unknown as { done: number }).done = Date.now())))));
+    const joined = await refreshEach(others);
     await sleep(300);
     const closedAt = Date.now();
     await holder!.close();
-    const done = await eventually(() => Promise.all(others.map((page) => page.evaluate(() => (window as unknown as { done?: number }).done).then((at) => at ?? Promise.reject(new Error('not yet'))))), 8000, 50);
+    const done = await joined.settled(8000);
     for (const at of done) expect(at - closedAt).toBeLessThan(5000);
     expect(await Promise.all(others.map((page) => api(page)))).toEqual([200, 200, 200]);
     const stats = await eventually(async () => {
@@ -221,8 +193,7 @@ describe('@tokenward/browser in Chromium, several tabs, strict refresh-token rot
     await cookiePage.evaluate(() => window.app.login());
     expect(await api(bearer!)).toBe(200);
     expect(await api(cookiePage)).toBe(200);
-    await scenario!.close();
-    scenario = undefined;
+    await finish();
     await sleep(200);
 
     expect(evidence.secrets.size).toBeGreaterThan(20);

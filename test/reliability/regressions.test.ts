@@ -81,26 +81,26 @@ describe('browser: cross-tab generations', () => {
   // 6510a7a (the generation saturated); since, the generation is an epoch on the shared clock and a
   // peer's value counts at most a second ahead of it.
   it('a message of generation MAX_SAFE_INTEGER does not cut the tabs off from each other', async () => {
-    const { BroadcastChannel } = await import('broadcast-channel');
     const { createTabCoordinator } = await import('@tokenward/browser');
+    const { createMemoryLock } = await import('../../packages/browser/src/coordinator/create-memory-lock.js');
     const name = `gen-overflow-${process.pid}`;
-    const timings = { helloMs: 10, contentionMs: 10, beatMs: 20, leaseMs: 100 };
+    const lock = createMemoryLock();
     const tabs = [0, 1].map(() => {
-      const coordinator = createTabCoordinator({ name, type: 'simulate', timings });
+      const coordinator = createTabCoordinator({ name, lock, timings: { helloMs: 10 } });
       return { coordinator, session: createSession({ coordinator, refresh: async () => ({ accessToken: 'r', expiresIn: 60 }) }) };
     });
     const [a, b] = tabs as [(typeof tabs)[0], (typeof tabs)[0]];
-    const hostile = new BroadcastChannel<unknown>(name, { type: 'simulate' });
+    const hostile = new BroadcastChannel(name);
     await new Promise((resolve) => setTimeout(resolve, 30));
     const now = Date.now();
     const token = { accessToken: 'peer', tokenType: 'Bearer', obtainedAt: now, expiresAt: now + 60_000 };
-    await hostile.postMessage({ v: 1, type: 'tokens', from: 'stranger', gen: Number.MAX_SAFE_INTEGER, at: now, token, signedIn: true });
+    hostile.postMessage({ v: 1, type: 'tokens', from: 'stranger', gen: Number.MAX_SAFE_INTEGER, at: now, token, signedIn: true });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(b.session.getSnapshot().status).toBe('active');
     a.session.signOut();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const heard = b.session.getSnapshot().status;
-    await hostile.close();
+    hostile.close();
     for (const tab of tabs) {
       tab.session.dispose();
       await tab.coordinator.close();

@@ -5,6 +5,7 @@ import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
 import { createPageLifecycle } from './create-page-lifecycle.js';
 import { createRefreshTransport } from './create-refresh-transport.js';
 import { createTabCoordinator } from './create-tab-coordinator.js';
+import type { LockPort } from './coordinator/ports.js';
 import type { TokenMode } from './read-token-response.js';
 
 export interface BrowserSessionOptions extends Omit<SessionOptions, 'refresh'> {
@@ -18,6 +19,8 @@ export interface BrowserSessionOptions extends Omit<SessionOptions, 'refresh'> {
   csrf?: CsrfOptions | false;
   /** Name of the channel tabs coordinate over (default `tokenward`), or `false` for none. */
   channel?: string | false;
+  /** The cross-tab lock a refresh runs under. Default: the Web Locks API (see the README where it is missing). */
+  lock?: LockPort;
   /** Origins `fetch` sends the token (or, in cookie mode, credentials) to. Default: the page's. */
   origins?: readonly string[];
   /** Default: the global `fetch`, looked up on every call. */
@@ -52,12 +55,16 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
   const csrf = createCsrfHeaders(options.csrf);
   const baseFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   // Without BroadcastChannel (very old browsers) each tab refreshes alone rather than through storage.
-  const owned = options.coordinator || channel === false || typeof BroadcastChannel !== 'function' ? undefined : createTabCoordinator({ name: channel, clock, classifyError: options.classifyError });
+  const owned =
+    options.coordinator || channel === false || typeof BroadcastChannel !== 'function'
+      ? undefined
+      : createTabCoordinator({ name: channel, clock, classifyError: options.classifyError, cookieMode: mode === 'cookie', lock: options.lock, timings: { refreshTimeoutMs: options.policy?.timeoutMs ?? 10_000 } });
   const session = createSession({
     ...options,
     clock,
     refresh: createRefreshTransport({ url: options.refreshUrl, mode, headers: csrf, fetch: baseFetch }),
     coordinator: options.coordinator ?? owned,
+    cookieMode: mode === 'cookie',
     lifecycle: options.lifecycle ?? createPageLifecycle(),
   });
   const authFetch = createAuthFetch(session, {

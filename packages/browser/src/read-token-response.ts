@@ -1,9 +1,8 @@
 import { InvalidTokenResponseError, RefreshFailedError, type TokenResponse } from '@tokenward/core';
+import { ACCESS_TOKEN_PATTERN, MAX_LIFETIME_MS, REASON_PATTERN, TOKEN_TYPE_PATTERN, parseRetryAfter } from '@tokenward/core/internal';
 
 /** Where the access token lives. */
 export type TokenMode = 'bearer' | 'cookie';
-
-const MAX_LIFETIME_S = 366 * 24 * 3600;
 
 /**
  * Reads the answer of a refresh (or sign-in) request. 2xx: a strictly validated token response
@@ -19,19 +18,19 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
   const { status, headers } = response;
   const body = parse(await response.text().catch(() => ''));
   if (!response.ok) {
-    const oauthError = typeof body?.error === 'string' && /^[\w.:-]{1,64}$/.test(body.error) ? body.error : undefined;
-    const retryAfterMs = readRetryAfter(headers.get('retry-after'), Date.parse(headers.get('date') ?? '') || Date.now());
+    const oauthError = typeof body?.error === 'string' && REASON_PATTERN.test(body.error) ? body.error : undefined;
+    const retryAfterMs = parseRetryAfter(headers.get('retry-after'), headers.get('date'), Date.now());
     throw new RefreshFailedError(`Refresh answered HTTP ${status}`, { status, oauthError, retryAfterMs });
   }
   if (!body) throw new RefreshFailedError(`Refresh answered HTTP ${status} without a JSON object`, { status, kind: 'transient' });
   const { access_token: accessToken, token_type: tokenType, expires_in: lifetime, scope } = body;
   const expiresIn = typeof lifetime === 'number' || typeof lifetime === 'string' ? Number(lifetime) : NaN;
-  if (!(expiresIn > 0 && expiresIn <= MAX_LIFETIME_S)) throw invalid('expires_in');
-  if (tokenType !== undefined && !(typeof tokenType === 'string' && /^[\w.-]{1,32}$/.test(tokenType))) throw invalid('token_type');
+  if (!(expiresIn > 0 && expiresIn * 1000 <= MAX_LIFETIME_MS)) throw invalid('expires_in');
+  if (tokenType !== undefined && !(typeof tokenType === 'string' && TOKEN_TYPE_PATTERN.test(tokenType))) throw invalid('token_type');
   const result: TokenResponse = { expiresIn, tokenType: tokenType as string | undefined, scope: typeof scope === 'string' ? scope : undefined };
   // Cookie mode never keeps an access token in script memory, even one a server sent by mistake.
   if (mode === 'cookie') return result;
-  if (!(typeof accessToken === 'string' && /^[\x21-\x7e]{1,16384}$/.test(accessToken))) throw invalid('access_token');
+  if (!(typeof accessToken === 'string' && ACCESS_TOKEN_PATTERN.test(accessToken))) throw invalid('access_token');
   return { ...result, accessToken };
 }
 
@@ -42,14 +41,6 @@ function parse(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `Retry-After` as seconds or an HTTP date, measured against the server's own `Date` when it sent one. */
-function readRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-  // The core caps what it honours; a date in the past means "now".
-  return ms >= 0 ? ms : ms < 0 ? 0 : undefined;
 }
 
 function invalid(field: string): InvalidTokenResponseError {

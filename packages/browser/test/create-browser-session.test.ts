@@ -2,7 +2,7 @@
 // @vitest-environment-options { "url": "http://app.test/page" }
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBrowserSession, type BrowserSession, type BrowserSessionOptions } from '../src/create-browser-session.js';
-import { eventually, sleep } from './helpers/fake-auth.js';
+import { browserLock as lock, eventually, sleep } from './helpers/fake-auth.js';
 
 interface Call {
   url: string;
@@ -105,7 +105,7 @@ describe('createBrowserSession', () => {
   it('coordinates sessions over the native BroadcastChannel by default: one boot refresh, sign-out everywhere', async () => {
     const server = stubServer();
     const channel = `native-${Math.random()}`;
-    const [a, b, c] = [0, 1, 2].map(() => create({ fetch: server.fetch, channel }));
+    const [a, b, c] = [0, 1, 2].map(() => create({ fetch: server.fetch, channel, lock }));
     await Promise.all([a, b, c].map((session) => session!.ready()));
     expect(server.refreshes()).toBe(1);
     expect(new Set(await Promise.all([a, b, c].map((session) => session!.getAccessToken())))).toEqual(new Set(['token-1']));
@@ -115,12 +115,27 @@ describe('createBrowserSession', () => {
     await eventually(() => expect(origins.sort()).toEqual(['local', 'peer', 'peer']));
   });
 
-  it('still makes one refresh over the native channel when the event loop stalls right after the claims', async () => {
+  it('in cookie mode ignores a peer token that carries an access token (a bearer-mode tab of another app version)', async () => {
+    const server = stubServer({ mode: 'cookie' });
+    const channel = `mixed-${Math.random()}`;
+    const cookieTab = create({ fetch: server.fetch, channel, mode: 'cookie' });
+    await cookieTab.ready();
+    const bearerTab = create({ fetch: server.fetch, channel, mode: 'bearer' });
+    const signedIn = new Promise((resolve) => cookieTab.on('signed-in', resolve));
+    bearerTab.signIn({ accessToken: 'bearer-token', expiresIn: 600 });
+    const heard = await Promise.race([signedIn.then(() => 'adopted'), sleep(300).then(() => 'ignored')]);
+    expect(heard).toBe('ignored');
+    expect((await cookieTab.getTokenSet()).accessToken).toBeUndefined();
+    await cookieTab.fetch('/api/me');
+    expect(server.calls.at(-1)!.headers.authorization).toBeUndefined();
+  });
+
+  it('still makes one refresh over the native channel when the event loop stalls right after the hello window', async () => {
     const server = stubServer();
     const channel = `stall-${Math.random()}`;
-    const opened = [0, 1, 2].map(() => create({ fetch: server.fetch, channel }));
-    // Right after the claims are posted (150 ms hello window), block for longer than the claim window:
-    // the window timers then fire before the queued claims are delivered.
+    const opened = [0, 1, 2].map(() => create({ fetch: server.fetch, channel, lock }));
+    // Right when the hello window ends (150 ms) and the lock is asked for, block the event loop:
+    // the lock grant and the holder's result then queue behind it; still one refresh.
     setTimeout(() => {
       const end = Date.now() + 300;
       while (Date.now() < end);

@@ -1,8 +1,6 @@
 import { isTokenwardError } from './errors.js';
+import { SESSION_ENDING_ERRORS } from './rules/session-ending-errors.js';
 import type { FailureKind } from './types.js';
-
-/** OAuth errors that no retry can fix. */
-const TERMINAL_OAUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_scope', 'invalid_target']);
 
 /**
  * The default failure classification: a refresh answered 401, or with a terminal OAuth error, ends
@@ -13,5 +11,5 @@ export function classifyError(error: unknown): FailureKind {
   if (!isTokenwardError(error) || error.code !== 'ERR_REFRESH_FAILED') return 'transient';
   const { kind, status, oauthError } = error;
   if (kind) return kind;
-  return status === 401 || (oauthError !== undefined && TERMINAL_OAUTH_ERRORS.has(oauthError)) ? 'terminal' : 'transient';
+  return status === 401 || (oauthError !== undefined && SESSION_ENDING_ERRORS.has(oauthError)) ? 'terminal' : 'transient';
 }

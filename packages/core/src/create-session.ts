@@ -135,16 +135,14 @@ export function createSession(options: SessionOptions): Session {
 
   function onPeer(message: PeerAnnouncement): void {
     if (message.type === 'tokens') {
-      // Peers are another tab's code: their token is re-validated and re-numbered here.
-      let token: TokenSet;
+      // Peers are another tab's code: their token is re-validated here (the machine keeps its shared fields only).
       try {
-        token = toTokenSet({ ...message.token, expiresIn: undefined, serverDate: undefined }, message.token.obtainedAt, ++serial);
+        message = { ...message, token: toTokenSet({ ...message.token, expiresIn: undefined, serverDate: undefined }, message.token.obtainedAt, 0) };
       } catch {
         return;
       }
-      message = { ...message, token };
     }
-    dispatch({ type: 'peer', now: clock.now(), message, rand: random() });
+    dispatch({ type: 'peer', now: clock.now(), message, id: ++serial, cookieMode: options.cookieMode === true, rand: random() });
   }
 
   const cleanups = [

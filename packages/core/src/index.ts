@@ -4,6 +4,7 @@ export type { AuthFetchOptions } from './create-auth-fetch.js';
 export { classifyError } from './classify-error.js';
 export { readJwtTimes } from './read-jwt-times.js';
 export { toTokenSet } from './to-token-set.js';
+export { toSharedToken } from './to-shared-token.js';
 export { fromOAuthResponse } from './from-oauth-response.js';
 export { systemClock } from './system-clock.js';
 export { transition } from './machine/transition.js';
@@ -45,6 +46,7 @@ export type {
   SessionOptions,
   SessionSnapshot,
   SessionStatus,
+  SharedToken,
   TokenResponse,
   TokenSet,
 } from './types.js';

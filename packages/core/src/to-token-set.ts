@@ -1,15 +1,7 @@
 import { InvalidTokenResponseError, isTokenwardError } from './errors.js';
 import { readJwtTimes } from './read-jwt-times.js';
+import { ACCESS_TOKEN_PATTERN, MAX_LIFETIME_MS, MAX_TOKEN_LENGTH, MIN_LIFETIME_MS, TOKEN_TYPE_PATTERN } from './rules/limits.js';
 import type { TokenResponse, TokenSet } from './types.js';
-
-const MAX_TOKEN_LENGTH = 64 * 1024;
-/** What can stand in an `Authorization` header unquoted: printable ASCII, no spaces (a CR, LF or NUL would split or break it). */
-const ACCESS_TOKEN = /^[\x21-\x7e]+$/;
-/** An auth scheme: an RFC 9110 token, the word before the credentials. */
-const TOKEN_TYPE = /^[\w!#$%&'*+.^`|~-]{1,63}$/;
-/** Lifetimes outside these are nonsense: one under a second would drive a refresh loop, one over a year pins a token. */
-const MIN_LIFETIME_MS = 1000;
-const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 
 /**
  * Validates a token response and fixes its expiry on the local clock (docs/architecture.md, rule 5): `expiresAt`
@@ -27,8 +19,8 @@ export function toTokenSet(response: TokenResponse, sentAt: number, id: number):
     throw new InvalidTokenResponseError('Refresher returned an OAuth body (access_token): return fromOAuthResponse(body)', { kind: 'terminal' });
   }
   const { accessToken, refreshToken, scope, tokenType } = response;
-  if (!isTokenString(accessToken) || !isTokenString(refreshToken) || (accessToken !== undefined && !ACCESS_TOKEN.test(accessToken))) throw invalid('has a malformed token');
-  if (tokenType != null && !(typeof tokenType === 'string' && TOKEN_TYPE.test(tokenType))) throw invalid('has a malformed token type');
+  if (!isTokenString(accessToken) || !isTokenString(refreshToken) || (accessToken !== undefined && !ACCESS_TOKEN_PATTERN.test(accessToken))) throw invalid('has a malformed token');
+  if (tokenType != null && !(typeof tokenType === 'string' && TOKEN_TYPE_PATTERN.test(tokenType))) throw invalid('has a malformed token type');
   const expiresAt = expiryOf(response, sentAt) ?? NaN;
   if (!(expiresAt - sentAt >= MIN_LIFETIME_MS && expiresAt - sentAt <= MAX_LIFETIME_MS)) throw invalid('has no usable expiry');
   return {

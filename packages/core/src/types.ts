@@ -31,6 +31,18 @@ export interface TokenSet {
   readonly scope?: string;
 }
 
+/**
+ * What a session shares with its peers (other tabs): a token without the refresh token and without
+ * the local `id`, so no coordinator, custom or not, is ever handed either.
+ */
+export interface SharedToken {
+  readonly accessToken?: string;
+  readonly tokenType: string;
+  readonly expiresAt: number;
+  readonly obtainedAt: number;
+  readonly scope?: string;
+}
+
 /** Why a refresh started. */
 export type RefreshReason = 'boot' | 'scheduled' | 'demand' | 'unauthorized' | 'manual' | 'retry';
 
@@ -95,7 +107,7 @@ export interface SessionSnapshot {
 
 /** What one session tells its peers (other tabs). */
 export type PeerAnnouncement =
-  | { type: 'tokens'; token: TokenSet; signedIn: boolean }
+  | { type: 'tokens'; token: SharedToken; signedIn: boolean }
   | { type: 'signed-out' }
   | { type: 'session-expired'; reason: string };
 
@@ -131,6 +143,8 @@ export interface SessionOptions {
   /** Overrides the default classification (401 or `invalid_grant` is terminal, the rest transient). */
   classifyError?: (error: unknown) => FailureKind | undefined;
   coordinator?: Coordinator;
+  /** The access token lives in an HttpOnly cookie, never in script: a peer's token that carries one is ignored. */
+  cookieMode?: boolean;
   lifecycle?: Lifecycle;
   /** Called when a listener throws. Default: `console.error`. */
   onListenerError?: (error: unknown) => void;

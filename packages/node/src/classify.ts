@@ -1,21 +1,8 @@
 import { RefreshFailedError, isTokenwardError } from '@tokenward/core';
+import { SESSION_ENDING_ERRORS, TRANSIENT_ERRORS, parseRetryAfter } from '@tokenward/core/internal';
 import * as oauth from 'oauth4webapi';
 import { BodyTooLargeError } from './bound-response.js';
-import { parseHttpDate } from './clock-offset.js';
 
-/** OAuth error codes that a retry cannot fix: the configuration or the grant must change. */
-const terminalCodes = new Set([
-  'invalid_client',
-  'unauthorized_client',
-  'invalid_scope',
-  'invalid_target',
-  'invalid_request',
-  'invalid_grant',
-  'unsupported_grant_type',
-  'access_denied',
-]);
-/** OAuth error codes that say "later", whatever the status. */
-const transientCodes = new Set(['temporarily_unavailable', 'slow_down', 'server_error']);
 const transientStatuses = new Set([408, 425, 429]);
 
 interface Failure {
@@ -74,8 +61,8 @@ function bare(error: unknown): Error {
 /** Transient unless the status or the OAuth error says a retry cannot help. */
 export function classify(status: number | undefined, oauthError: string | undefined): 'transient' | 'terminal' {
   if (oauthError !== undefined) {
-    if (transientCodes.has(oauthError)) return 'transient';
-    if (terminalCodes.has(oauthError)) return 'terminal';
+    if (TRANSIENT_ERRORS.has(oauthError)) return 'transient';
+    if (SESSION_ENDING_ERRORS.has(oauthError)) return 'terminal';
   }
   if (status === undefined || status >= 500 || transientStatuses.has(status)) return 'transient';
   return status >= 400 ? 'terminal' : 'transient';
@@ -83,13 +70,7 @@ export function classify(status: number | undefined, oauthError: string | undefi
 
 /** `Retry-After` in ms: delay-seconds, or an HTTP date read against the response's own `Date`. */
 export function retryAfter(response: Response | undefined): number | undefined {
-  const value = response?.headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = parseHttpDate(value);
-  if (at === undefined) return undefined;
-  const now = parseHttpDate(response?.headers.get('date')) ?? Date.now();
-  return Math.max(0, at - now);
+  return parseRetryAfter(response?.headers.get('retry-after'), response?.headers.get('date'), Date.now());
 }
 
 function describe(error: unknown): Failure | undefined {

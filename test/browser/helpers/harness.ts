@@ -31,8 +31,8 @@ export interface Scenario {
   resetStats(): Promise<void>;
   /** Signs in through the API (the refresh cookie lands in the context's jar), as a login page would. */
   login(mode: Mode): Promise<void>;
-  /** Opens `count` tabs at once and waits until each session is ready. */
-  open(count: number, mode: Mode): Promise<Page[]>;
+  /** Opens `count` tabs at once and waits until each session is ready (`query`: more URL parameters). */
+  open(count: number, mode: Mode, query?: string): Promise<Page[]>;
   close(): Promise<void>;
 }
 
@@ -66,12 +66,12 @@ export async function startScenario(browser: Browser, staticDir: string, options
       if (!response.ok()) throw new Error(`login answered ${response.status()}`);
       await collectSecrets(response);
     },
-    async open(count, mode) {
+    async open(count, mode, query = '') {
       const opened = await Promise.all(
         Array.from({ length: count }, async () => {
           const page = await context.newPage();
           page.on('pageerror', (error) => console.error('page error:', error));
-          await page.goto(`${url}/?mode=${mode}`);
+          await page.goto(`${url}/?mode=${mode}${query}`);
           return page;
         }),
       );
@@ -134,3 +134,31 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000, e
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Server faults that hold the next refresh `ms` before it rotates anything, and drop it when the
+ * client went away (a tab closed), as a server should: `arm()` before the refresh to hold.
+ */
+export function holdNextRefresh(ms: number) {
+  let armed = false;
+  return {
+    arm: () => void (armed = true),
+    async faults(request: Request): Promise<Response | undefined> {
+      if (!armed) return undefined;
+      armed = false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        request.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      return request.signal.aborted ? new Response(null, { status: 499 }) : undefined;
+    },
+  };
+}
+
+/** Starts a refresh in every page; `settled()` resolves with when each one had its token, once all did. */
+export async function refreshEach(pages: Page[]): Promise<{ settled(withinMs: number): Promise<number[]> }> {
+  await Promise.all(pages.map((page) => page.evaluate(() => void window.app.session.refresh().then(() => ((window as unknown as { done: number }).done = Date.now())))));
+  return {
+    settled: (withinMs) => eventually(() => Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as { done?: number }).done).then((at) => at ?? Promise.reject(new Error('not yet'))))), withinMs, 20),
+  };
+}

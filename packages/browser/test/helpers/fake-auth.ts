@@ -1,4 +1,5 @@
 import { RefreshFailedError, createSession, systemClock, type Clock, type Refresher, type Session, type SessionEventName, type SessionEvents } from '@tokenward/core';
+import { createMemoryLock } from '../../src/coordinator/create-memory-lock.js';
 import { createTabCoordinator, type CoordinatorTimings, type TabCoordinator } from '../../src/create-tab-coordinator.js';
 
 export interface FakeAuthOptions {
@@ -48,7 +49,10 @@ export function createFakeAuth(options: FakeAuthOptions = {}) {
   return { refresh, stats, revoke: () => void (revoked = true) };
 }
 
-export const FAST: Partial<CoordinatorTimings> = { helloMs: 40, contentionMs: 30, beatMs: 40, leaseMs: 250 };
+export const FAST: CoordinatorTimings = { helloMs: 40, refreshTimeoutMs: 500, lockWaitMs: 1500, handoffMs: 20 };
+
+/** The lock manager of the one "browser" every tab of these tests runs in (lock names carry the channel). */
+export const browserLock = createMemoryLock();
 
 const EVENTS = ['signed-in', 'refreshed', 'refresh-failed', 'session-expired', 'signed-out'] as const;
 
@@ -60,10 +64,10 @@ export interface Tab {
   close(): Promise<void>;
 }
 
-/** A tab: a session with its coordinator over broadcast-channel's in-process `simulate` method. */
+/** A tab: a session with its coordinator over Node's BroadcastChannel and the shared in-memory lock. */
 export function openTab(channel: string, refresh: Refresher, clock: Clock = systemClock): Tab {
-  const policy = { leadMs: 400, leadFraction: 0, jitterFraction: 0.5 };
-  const coordinator = createTabCoordinator({ name: channel, type: 'simulate', timings: FAST, clock });
+  const policy = { leadMs: 400, leadFraction: 0, jitterFraction: 0.5, timeoutMs: FAST.refreshTimeoutMs };
+  const coordinator = createTabCoordinator({ name: channel, timings: FAST, clock, lock: browserLock });
   const session = createSession({ refresh, coordinator, policy, clock, onListenerError: () => {} });
   const events: Tab['events'] = [];
   for (const name of EVENTS) session.on(name, (payload) => events.push({ name, payload }));

@@ -19,4 +19,5 @@ export type MachineEvent =
   | { type: 'sign-out'; now: number }
   /** A request made with token `tokenId` was answered 401. */
   | { type: 'invalidate'; now: number; tokenId: number }
-  | { type: 'peer'; now: number; message: PeerAnnouncement; rand: number };
+  /** Another tab announced something; a token it shares is numbered `id` here. In `cookieMode` no token carries an access token. */
+  | { type: 'peer'; now: number; message: PeerAnnouncement; id: number; cookieMode: boolean; rand: number };

@@ -1,5 +1,8 @@
 import { NotSignedInError, SessionExpiredError, type RefreshFailedError, type TokenwardError } from '../errors.js';
-import type { EventOrigin, RefreshPolicy, RefreshReason, SessionEvents, TokenSet } from '../types.js';
+import { toSharedToken } from '../to-shared-token.js';
+import { MAX_LIFETIME_MS, PEER_SKEW_MS } from '../rules/limits.js';
+import { expiryReason } from '../rules/session-ending-errors.js';
+import type { EventOrigin, RefreshPolicy, RefreshReason, SessionEvents, SharedToken, TokenSet } from '../types.js';
 import type { Effect, Emission } from './effects.js';
 import type { MachineEvent } from './events.js';
 import { backoffDelay, refreshAtFor } from './policy.js';
@@ -80,14 +83,14 @@ const handlers: Handlers = {
       // A refusal with no session to lose: back to where this session stood without one.
       return [{ ...state, ...noToken, status: state.fallback === 'expired' ? 'expired' : 'anonymous', error }, [{ type: 'settle', error }, failed]];
     }
-    const { oauthError, status } = error as RefreshFailedError;
-    const [next, effects] = end(state, 'expired', 'local', oauthError ?? (status ? `http_${status}` : 'refused'), error);
+    const [next, effects] = end(state, 'expired', 'local', expiryReason(error as RefreshFailedError), error);
     return [next, [failed, ...effects]];
   },
 
   'sign-in'(state, event, policy) {
     const [next, effects] = adopt(state, event.token, policy, event.rand, 'local', true);
-    return [next, [...effects, { type: 'announce', message: { type: 'tokens', token: event.token, signedIn: true } }]];
+    // What leaves the session is a SharedToken: no refresh token, no local id, whatever the coordinator.
+    return [next, [...effects, { type: 'announce', message: { type: 'tokens', token: toSharedToken(event.token), signedIn: true } }]];
   },
 
   'sign-out': (state) => (state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'local')),
@@ -100,16 +103,29 @@ const handlers: Handlers = {
     return state.status === 'active' ? begin(next, 'unauthorized', none) : [next, none];
   },
 
-  peer(state, { message, now, rand }, policy) {
+  peer(state, { message, now, id, cookieMode, rand }, policy) {
     if (message.type === 'tokens') {
-      const newer = !isValid(state.token, now) || message.token.expiresAt > state.token.expiresAt;
-      return newer ? adopt(state, message.token, policy, rand, 'peer', message.signedIn) : [state, none];
+      const token = fromPeer(message.token, now, id, cookieMode);
+      // A sign-in replaces the session whatever its expiry (another user may have signed in); a
+      // refresh result only a token that expires sooner.
+      const adopted = token && (message.signedIn || !isValid(state.token, now) || token.expiresAt > state.token.expiresAt);
+      return adopted ? adopt(state, token, policy, rand, 'peer', message.signedIn) : [state, none];
     }
     if (message.type === 'signed-out') return state.status === 'anonymous' ? [state, none] : end(state, 'anonymous', 'peer');
     // A peer's refresh was refused: the session (shared through the cookie) is over here too.
     return state.token ? end(state, 'expired', 'peer', message.reason) : [state, none];
   },
 };
+
+/**
+ * A peer's token as this session may hold it, or undefined: anchored to local time (obtained no later
+ * than now plus a small skew, expiring no later than now plus the longest lifetime), and in cookie
+ * mode never one that carries an access token (a bearer-mode tab of another app version).
+ */
+function fromPeer(shared: SharedToken, now: number, id: number, cookieMode: boolean): TokenSet | undefined {
+  if (shared.obtainedAt > now + PEER_SKEW_MS || (cookieMode && shared.accessToken !== undefined)) return undefined;
+  return { ...toSharedToken(shared), id, expiresAt: Math.min(shared.expiresAt, now + MAX_LIFETIME_MS) };
+}
 
 /** Whether a proactive refresh (active) or a retry (backoff) is due. */
 function isDue(state: MachineState, now: number): boolean {

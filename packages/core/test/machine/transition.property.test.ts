@@ -92,7 +92,7 @@ function toEvent(cmd: Exclude<Command, { type: 'wait' }>, state: MachineState, n
           : cmd.kind === 'signed-out'
             ? { type: 'signed-out' as const }
             : { type: 'session-expired' as const, reason: 'invalid_grant' };
-      return { type: 'peer', now, message, rand };
+      return { type: 'peer', now, message, id: nextId(), cookieMode: false, rand };
     }
   }
 }

@@ -41,11 +41,11 @@ describe('transition', () => {
     ['anonymous + request fails with NOT_SIGNED_IN', { ...initialState(), status: 'anonymous', fallback: 'anonymous' }, { type: 'request', now: T0, minValidityMs: 0 }, 'anonymous', ['reply']],
     ['anonymous + sign-out changes nothing', { ...initialState(), status: 'anonymous', fallback: 'anonymous' }, { type: 'sign-out', now: T0 }, 'anonymous', []],
     ['expired + refresh tries again', { ...initialState(), status: 'expired', fallback: 'expired' }, { type: 'refresh', now: T0 }, 'refreshing', ['emit:status', 'start-refresh', 'reply']],
-    ['active + peer tokens that are newer are adopted', active, { type: 'peer', now: T0, message: { type: 'tokens', token: tokenSet(9, T0, 120_000), signedIn: false }, rand: 0 }, 'active', ['settle', 'emit:refreshed', 'schedule']],
-    ['active + peer tokens that are older are ignored', active, { type: 'peer', now: T0, message: { type: 'tokens', token: tokenSet(9, T0 - 30_000, 60_000), signedIn: false }, rand: 0 }, 'active', []],
-    ['active + peer sign-out signs out without announcing', active, { type: 'peer', now: T0, message: { type: 'signed-out' }, rand: 0 }, 'anonymous', ['emit:status', 'settle', 'emit:signed-out', 'schedule']],
-    ['active + peer session-expired expires without announcing', active, { type: 'peer', now: T0, message: { type: 'session-expired', reason: 'invalid_grant' }, rand: 0 }, 'expired', ['emit:status', 'settle', 'emit:session-expired', 'schedule']],
-    ['expired + peer session-expired changes nothing', { ...initialState(), status: 'expired', fallback: 'expired' }, { type: 'peer', now: T0, message: { type: 'session-expired', reason: 'x' }, rand: 0 }, 'expired', []],
+    ['active + peer tokens that are newer are adopted', active, { type: 'peer', now: T0, message: { type: 'tokens', token: tokenSet(9, T0, 120_000), signedIn: false }, id: 9, cookieMode: false, rand: 0 }, 'active', ['settle', 'emit:refreshed', 'schedule']],
+    ['active + peer tokens that are older are ignored', active, { type: 'peer', now: T0, message: { type: 'tokens', token: tokenSet(9, T0 - 30_000, 60_000), signedIn: false }, id: 9, cookieMode: false, rand: 0 }, 'active', []],
+    ['active + peer sign-out signs out without announcing', active, { type: 'peer', now: T0, message: { type: 'signed-out' }, id: 9, cookieMode: false, rand: 0 }, 'anonymous', ['emit:status', 'settle', 'emit:signed-out', 'schedule']],
+    ['active + peer session-expired expires without announcing', active, { type: 'peer', now: T0, message: { type: 'session-expired', reason: 'invalid_grant' }, id: 9, cookieMode: false, rand: 0 }, 'expired', ['emit:status', 'settle', 'emit:session-expired', 'schedule']],
+    ['expired + peer session-expired changes nothing', { ...initialState(), status: 'expired', fallback: 'expired' }, { type: 'peer', now: T0, message: { type: 'session-expired', reason: 'x' }, id: 9, cookieMode: false, rand: 0 }, 'expired', []],
     ['active + going offline disarms the timer', active, { type: 'connectivity', now: T0, online: false }, 'active', ['schedule']],
   ];
 

@@ -1,12 +1,8 @@
-/** The token fields a tab shares: never a refresh token (it lives in an HttpOnly cookie). */
-export interface PeerToken {
-  accessToken?: string;
-  tokenType: string;
-  /** Expiry on the shared wall clock (epoch ms). */
-  expiresAt: number;
-  obtainedAt: number;
-  scope?: string;
-}
+import type { SharedToken } from '@tokenward/core';
+import { ACCESS_TOKEN_PATTERN, REASON_PATTERN, TOKEN_TYPE_PATTERN } from '@tokenward/core/internal';
+
+/** The token fields a tab shares: never a refresh token (it lives in an HttpOnly cookie), never a local id. */
+export type PeerToken = SharedToken;
 
 interface Envelope<T extends string> {
   /** Protocol version: a tab running another version ignores this one's messages. */
@@ -16,19 +12,22 @@ interface Envelope<T extends string> {
   from: string;
   /** The sender's session epoch (ms on the shared clock, or one past the last it heard): set at every sign-in, sign-out and expiry. */
   gen: number;
+  /** The sender's lock round: one more each time a holder was found stuck (frozen). Absent means 0. */
+  round?: number;
   /** When it was sent (epoch ms). */
   at: number;
 }
 
 /**
- * What tabs say to each other. `hello`: a new tab asks for a live token. `claim`: a tab wants to
- * refresh. `beat`: the holder's refresh is still in flight (also its answer to a claim or hello).
- * `release`: the holder went away without a result. `tokens`: a refresh result, a sign-in, or
- * an answer to `hello` (`to`). `failed`: the holder's refresh failed and may be retried later.
- * `signed-out` and `expired` end the session everywhere.
+ * What tabs say to each other. `hello`: a new tab asks for a live token. `locked`: a tab got the lock
+ * and its refresh starts (waiters know the lock moves). `tokens`: a refresh result,
+ * a sign-in, or an answer to `hello` (`to`). `failed`: a refresh failed and may be retried later.
+ * `signed-out` and `expired` end the session everywhere. Exclusion is the lock's job, not a message's.
  */
 export type PeerMessage =
-  | Envelope<'hello' | 'claim' | 'beat' | 'release' | 'signed-out'>
+  | Envelope<'hello'>
+  | Envelope<'locked'>
+  | Envelope<'signed-out'>
   | (Envelope<'tokens'> & { token: PeerToken; signedIn: boolean; to?: string })
   | (Envelope<'failed'> & { retryAfterMs?: number })
   | (Envelope<'expired'> & { reason: string });
@@ -36,12 +35,15 @@ export type PeerMessage =
 export type PeerMessageType = PeerMessage['type'];
 
 /**
- * Lease messages older than this were queued while a tab slept or froze: their news is gone.
+ * `hello`, `locked` and `failed` older than this were queued while a tab slept or froze: their news is gone.
  * Announcements (`tokens`, `signed-out`, `expired`) stay news at any age: a frozen tab must still
  * learn of a sign-out when it resumes; the generation tells stale ones apart.
  */
 const MAX_AGE_MS = 10_000;
+/** The tabs of a browser share its clock: a message stamped later than this ahead was not sent by one. */
+const MAX_AHEAD_MS = 1_000;
 const ANNOUNCEMENTS = new Set<unknown>(['tokens', 'signed-out', 'expired']);
+const count: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
 
 type Check = (value: unknown) => boolean;
 
@@ -51,25 +53,27 @@ const optional = (check: Check): Check => (value) => value === undefined || chec
 const time: Check = (value) => typeof value === 'number' && value >= 0 && value < Infinity;
 const id = text(/^[\w-]{1,64}$/);
 
-const ENVELOPE: Record<string, Check> = { v: (value) => value === 1, type: () => true, from: id, gen: (value) => Number.isSafeInteger(value) && (value as number) >= 0, at: time };
+const ENVELOPE: Record<string, Check> = { v: (value) => value === 1, type: () => true, from: id, gen: count, round: optional(count), at: time };
 const TOKEN: Record<string, Check> = {
-  accessToken: optional(text(/^[\x21-\x7e]{1,16384}$/)),
-  tokenType: text(/^[\w.-]{1,63}$/),
+  accessToken: optional(text(ACCESS_TOKEN_PATTERN)),
+  tokenType: text(TOKEN_TYPE_PATTERN),
   expiresAt: time,
   obtainedAt: time,
   scope: optional(text(/^[^]{0,1024}$/)),
 };
 /** The keys each type adds to the envelope. A Map: a `type` of `constructor` must find nothing. */
 const TYPES = new Map<unknown, Record<string, Check>>([
-  ...['hello', 'claim', 'beat', 'release', 'signed-out'].map((type): [string, Record<string, Check>] => [type, {}]),
+  ['hello', {}],
+  ['locked', {}],
+  ['signed-out', {}],
   ['tokens', { token: (value) => matches(value, TOKEN) && (value as PeerToken).expiresAt > (value as PeerToken).obtainedAt, signedIn: (value) => typeof value === 'boolean', to: optional(id) }],
   ['failed', { retryAfterMs: optional(time) }],
-  ['expired', { reason: text(/^[\w.:-]{1,64}$/) }],
+  ['expired', { reason: text(REASON_PATTERN) }],
 ]);
 
 /**
  * Validates a message received from another tab: anything malformed, oversized (unknown keys, long
- * fields), of another version, from the future, or (for lease messages) older than a few seconds
+ * fields), of another version, from the future, or (`hello`, `locked`, `failed`) older than a few seconds
  * yields undefined. Another tab's code is not trusted with anything else.
  * @example
  * channel.addEventListener('message', (data) => {
@@ -81,10 +85,10 @@ export function parsePeerMessage(data: unknown, now: number): PeerMessage | unde
   const shape = isRecord(data) && TYPES.get(data.type);
   if (!shape || !matches(data, { ...ENVELOPE, ...shape })) return undefined;
   const age = now - (data.at as number);
-  return age >= -MAX_AGE_MS && (age <= MAX_AGE_MS || ANNOUNCEMENTS.has(data.type)) ? (data as unknown as PeerMessage) : undefined;
+  return age >= -MAX_AHEAD_MS && (age <= MAX_AGE_MS || ANNOUNCEMENTS.has(data.type)) ? (data as unknown as PeerMessage) : undefined;
 }
 
-/** Known keys only, each checked (a missing one as undefined) and bounded: no message exceeds about 18 KiB. */
+/** Known keys only, each checked (a missing one as undefined) and bounded: no message exceeds about 66 KiB. */
 function matches(value: unknown, shape: Record<string, Check>): boolean {
   return isRecord(value) && Object.keys(value).every((key) => Object.hasOwn(shape, key)) && Object.keys(shape).every((key) => shape[key]!(value[key]));
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePeerMessage, type PeerMessage } from '../src/parse-peer-message.js';
+import { parsePeerMessage, type PeerMessage } from '../../src/coordinator/parse-peer-message.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const envelope = { v: 1, from: 'tab-a1', gen: 3, at: NOW } as const;
@@ -8,9 +8,7 @@ const token = { accessToken: 'h.p.s', tokenType: 'Bearer', expiresAt: NOW + 60_0
 
 const valid: PeerMessage[] = [
   { ...envelope, type: 'hello' },
-  { ...envelope, type: 'claim' },
-  { ...envelope, type: 'beat' },
-  { ...envelope, type: 'release' },
+  { ...envelope, round: 2, type: 'hello' },
   { ...envelope, type: 'signed-out' },
   { ...envelope, type: 'tokens', token, signedIn: false },
   { ...envelope, type: 'tokens', token: { tokenType: 'cookie', expiresAt: NOW + 5, obtainedAt: NOW, scope: 'a b' }, signedIn: true, to: 'tab-b2' },
@@ -29,21 +27,20 @@ describe('parsePeerMessage', () => {
     ['an unknown type', { ...envelope, type: 'steal' }],
     ['a prototype key as type', { ...envelope, type: 'constructor' }],
     ['an unknown key', { ...envelope, type: 'hello', extra: 1 }],
-    ['a key of another type', { ...envelope, type: 'claim', reason: 'x' }],
+    ['a key of another type', { ...envelope, type: 'hello', reason: 'x' }],
     ['no sender', { v: 1, type: 'hello', gen: 0, at: NOW }],
     ['a sender id with spaces', { ...envelope, from: 'a b', type: 'hello' }],
     ['a fractional generation', { ...envelope, gen: 1.5, type: 'hello' }],
     ['a negative generation', { ...envelope, gen: -1, type: 'hello' }],
     ['a hello older than 10 s', { ...envelope, at: NOW - 10_001, type: 'hello' }],
-    ['a claim older than 10 s', { ...envelope, at: NOW - 10_001, type: 'claim' }],
-    ['a beat older than 10 s', { ...envelope, at: NOW - 10_001, type: 'beat' }],
+    ['a lock round that is not a count', { ...envelope, round: -1, type: 'hello' }],
     ['a failure older than 10 s', { ...envelope, at: NOW - 10_001, type: 'failed' }],
-    ['a message from the future', { ...envelope, at: NOW + 10_001, type: 'hello' }],
+    ['a message stamped more than 1 s ahead (tabs share one clock)', { ...envelope, at: NOW + 1_001, type: 'signed-out' }],
     ['a NaN time', { ...envelope, at: NaN, type: 'hello' }],
     ['tokens without a token', { ...envelope, type: 'tokens', signedIn: false }],
     ['tokens with a refresh token', { ...envelope, type: 'tokens', token: { ...token, refreshToken: 'r' }, signedIn: false }],
     ['tokens expiring before obtained', { ...envelope, type: 'tokens', token: { ...token, expiresAt: token.obtainedAt }, signedIn: false }],
-    ['tokens with an oversized access token', { ...envelope, type: 'tokens', token: { ...token, accessToken: 'x'.repeat(16_385) }, signedIn: false }],
+    ['tokens with an oversized access token', { ...envelope, type: 'tokens', token: { ...token, accessToken: 'x'.repeat(65_537) }, signedIn: false }],
     ['tokens with a header-breaking access token', { ...envelope, type: 'tokens', token: { ...token, accessToken: 'a\r\nb' }, signedIn: false }],
     ['tokens with an oversized scope', { ...envelope, type: 'tokens', token: { ...token, scope: 's'.repeat(1025) }, signedIn: false }],
     ['tokens with a string signedIn', { ...envelope, type: 'tokens', token, signedIn: 'yes' }],
@@ -75,13 +72,13 @@ describe('parsePeerMessage', () => {
   it('refuses every single-field corruption of a valid message', () => {
     const corruption = fc.oneof(fc.anything(), fc.constant(undefined), fc.string({ maxLength: 70 }), fc.double(), fc.integer());
     fc.assert(
-      fc.property(fc.constantFrom(...valid), fc.constantFrom('v', 'type', 'from', 'gen', 'at', 'token', 'signedIn', 'to', 'retryAfterMs', 'reason', 'bogus'), corruption, (message, key, value) => {
+      fc.property(fc.constantFrom(...valid), fc.constantFrom('v', 'type', 'from', 'gen', 'round', 'at', 'token', 'signedIn', 'to', 'retryAfterMs', 'reason', 'bogus'), corruption, (message, key, value) => {
         const mutated: Record<string, unknown> = { ...message, [key]: value };
         const parsed = parsePeerMessage(mutated, NOW);
         if (parsed) {
           // Whatever got through must still be a fully valid message of its type.
           expect(parsePeerMessage(structuredClone(parsed), NOW)).toEqual(parsed);
-          expect(Object.keys(parsed).every((k) => ['v', 'type', 'from', 'gen', 'at', 'token', 'signedIn', 'to', 'retryAfterMs', 'reason'].includes(k))).toBe(true);
+          expect(Object.keys(parsed).every((k) => ['v', 'type', 'from', 'gen', 'round', 'at', 'token', 'signedIn', 'to', 'retryAfterMs', 'reason'].includes(k))).toBe(true);
         }
       }),
       { numRuns: 3000 },

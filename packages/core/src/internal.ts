@@ -1,0 +1,5 @@
+// The rules the adapters (@tokenward/browser, @tokenward/node) share with the core: private to
+// tokenward, not part of its public API, and free to change with any release.
+export { ACCESS_TOKEN_PATTERN, MAX_LIFETIME_MS, MAX_TOKEN_LENGTH, MIN_LIFETIME_MS, PEER_SKEW_MS, REASON_PATTERN, TOKEN_TYPE_PATTERN } from './rules/limits.js';
+export { parseRetryAfter } from './rules/parse-retry-after.js';
+export { SESSION_ENDING_ERRORS, TRANSIENT_ERRORS, expiryReason } from './rules/session-ending-errors.js';
