@@ -1,5 +1,5 @@
 // One factory builds every package: ESM JavaScript plus bundled .d.ts per entry.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
@@ -38,6 +38,7 @@ function buildPackage(dir) {
   ];
 }
 
-export default ['packages/core', 'packages/browser', 'packages/node', 'packages/server', 'packages/react']
+export default readdirSync('packages')
+  .map((name) => `packages/${name}`)
   .filter((dir) => existsSync(`${dir}/src/index.ts`))
   .flatMap(buildPackage);

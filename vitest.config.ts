@@ -8,6 +8,7 @@ const scenarios = [
   'test/**/*.test.ts',
   'packages/node/test/{traffic,outage,process-exit}.test.ts',
   'packages/browser/test/create-tab-coordinator.test.ts',
+  'packages/redis/test/{fleet,failover}.test.ts',
 ];
 
 export default defineConfig({
@@ -21,6 +22,7 @@ export default defineConfig({
       { find: /^@tokenward\/server\/conformance$/, replacement: src('server/src/conformance.ts') },
       { find: /^@tokenward\/server$/, replacement: src('server/src/index.ts') },
       { find: /^@tokenward\/react$/, replacement: src('react/src/index.ts') },
+      { find: /^@tokenward\/redis$/, replacement: src('redis/src/index.ts') },
     ],
   },
   test: {

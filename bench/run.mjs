@@ -19,6 +19,7 @@ const CASES = [
   ['node', 'node', '5. Node: cached getAccessToken() and 10,000 concurrent callers'],
   ['bundleSize', 'bundle-size', '4. Browser bundle size'],
   ['server', 'server', '7. @tokenward/server: a burst of one family, and refreshes against ES256 signing'],
+  ['fleet', 'fleet', '8. Fleet on Redis: 8 processes × 500 cold callers, and a cached call through the Redis store'],
 ];
 
 const args = process.argv.slice(2);

@@ -1,9 +1,11 @@
 // Packaging checks for every built package: publint (package.json vs files) and
 // @arethetypeswrong/cli (types resolve for ESM consumers under node16 and bundler resolution).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
-const packages = ['packages/core', 'packages/browser', 'packages/node', 'packages/server', 'packages/react'].filter((dir) => existsSync(`${dir}/dist/index.js`));
+const packages = readdirSync('packages')
+  .map((name) => `packages/${name}`)
+  .filter((dir) => existsSync(`${dir}/dist/index.js`));
 let failed = false;
 for (const dir of packages) {
   for (const [tool, args] of [

@@ -5,7 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** Each program the suites start, the Debian package that brings it, and what needs it. */
-const NEEDED = [{ path: '/usr/bin/chromium', pkg: 'chromium', for: 'the real-browser tests' }];
+const NEEDED = [
+  { path: '/usr/bin/chromium', pkg: 'chromium', for: 'the real-browser tests' },
+  { path: '/usr/bin/redis-server', pkg: 'redis-server', for: 'the Redis store tests' },
+];
 
 const missing = NEEDED.filter((need) => !existsSync(need.path));
 if (missing.length > 0) {

@@ -75,6 +75,17 @@ export function targets(cases) {
     const met = mid - 2 * error >= 0.8 ? true : mid + 2 * error < 0.8 ? false : 'inconclusive';
     add('server refreshes/s for distinct families, ratio of jose ES256 signatures/s (median ± standard error (min–max))', '>= 0.8', `${mid.toFixed(3)} ± ${error.toFixed(3)} ${ratio(server.throughput.ratio).split(' ')[1]}`, met);
   }
+  const fleet = cases.fleet;
+  if (fleet?.coldCallsPerKey) {
+    const { redis, memory: alone } = fleet.coldCallsPerKey;
+    add(`fleet, token-endpoint calls per key, ${fleet.processes} processes × ${fleet.callers} cold callers (Redis store; in-process cache alone makes ${alone})`, '1', String(redis), redis === 1);
+    const { median: mid, samples } = fleet.cachedRatio;
+    const error = medianError(samples);
+    const met = mid - 2 * error >= 0.95 ? true : mid + 2 * error < 0.95 ? false : 'inconclusive';
+    const control = fleet.controlRatio;
+    const value = `${mid.toFixed(3)} ± ${error.toFixed(3)}; A/A control ${control.median.toFixed(3)} ± ${medianError(control.samples).toFixed(3)}`;
+    add('fleet, cached getAccessToken() through the Redis store, ratio of the in-process cache (median ± standard error)', '>= 0.95', value, met);
+  }
   const memory = cases.memory?.subjects?.['tokenward createAuthFetch'];
   if (memory) add(`heap growth after ${memory.requests.toLocaleString('en')} requests`, '< 1 MB', kB(memory.growthBytes), memory.growthBytes < 1e6);
   return list;
@@ -146,6 +157,15 @@ export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targ
     out.push(table(['run', 'rotations', 'grace answers', 'revocations', 'rate-limited', 'answers', 'distinct refresh tokens handed out'], server.burst.runs.map((run, i) => [String(i + 1), String(run.rotations), String(run.graceAnswers), String(run.revocations), String(run.rateLimited), statuses(run), String(run.distinctRefreshTokens)])));
     const { refreshesPerSecond: refreshes, signaturesPerSecond: signatures, inFlight, perRound } = server.throughput;
     out.push(`\n${server.burst.calls} concurrent \`POST /auth/refresh\` presenting one family's token at once. Then distinct families, ${inFlight} in flight, ${perRound} per round, interleaved with rounds of jose \`SignJWT\` ES256 signatures at the same concurrency: ${Math.round(refreshes.median).toLocaleString('en')} refreshes/s against ${Math.round(signatures.median).toLocaleString('en')} signatures/s (medians), ratio ${ratio(server.throughput.ratio)}.`);
+  }
+  const fleet = cases.fleet;
+  if (fleet?.cachedRatio) {
+    out.push(`\n### 8. Fleet on Redis (@tokenward/redis), ${fleet.processes} worker processes\n`);
+    out.push(table(['what', 'Redis token store', 'in-process cache alone'], [
+      [`token-endpoint calls per key, ${fleet.processes} processes × ${fleet.callers} concurrent cold callers`, String(fleet.coldCallsPerKey.redis), String(fleet.coldCallsPerKey.memory)],
+      ['cached `await getAccessToken()`, as a ratio of the in-process cache (median, min–max)', ratio(fleet.cachedRatio), `1 (A/A control, a second in-process source: ${ratio(fleet.controlRatio)})`],
+    ]));
+    out.push('\nA real redis-server on loopback; each worker a separate Node process with its own connection. A cached call never reaches Redis: the store is asked only when a process has no valid token of its own.');
   }
 
   for (const [name, message] of Object.entries(errors)) out.push(`\n**${name} failed:** ${message}`);

@@ -25,6 +25,7 @@ interface Results {
     attachCost: { cases: Record<string, { overheadNs: { median: number } }> };
     memory: { subjects: Record<string, { growthBytes: number }> };
     node: { cachedCallsPerSecond: number; coldCallsPerKey: number };
+    fleet: { processes: number; coldCallsPerKey: { redis: number; memory: number }; cachedRatio: { median: number } };
     bundleSize: { entries: Record<string, { gzipBytes?: number; status?: string }> };
     server: { burst: { calls: number; runs: { rotations: number; revocations: number; statuses: Record<string, number> }[] }; throughput: { ratio: { median: number } } };
   };
@@ -68,6 +69,13 @@ describe('npm run bench -- --smoke', () => {
         expect(clients[client]!.worst, client).toEqual({ refreshCalls: 1, failed: 0, reused: 0 });
       }
     }
+  });
+
+  it('makes exactly 1 token-endpoint call per key for 8 processes on the Redis token store, where the in-process cache alone makes 8', () => {
+    const { fleet } = results.cases;
+    expect(fleet.processes).toBe(8);
+    expect(fleet.coldCallsPerKey).toEqual({ redis: 1, memory: 8 });
+    expect(fleet.cachedRatio.median).toBeGreaterThan(0);
   });
 
   it('rotates a family exactly once, and revokes nothing, for 500 concurrent refreshes through @tokenward/server', () => {

@@ -8,7 +8,7 @@ import { createClientCredentials } from '@tokenward/node';
 const CALLERS = 10_000;
 
 /** A loopback client credentials token endpoint that counts its calls per scope. */
-async function startTokenEndpoint({ expiresIn }) {
+export async function startTokenEndpoint({ expiresIn }) {
   const calls = new Map();
   let issued = 0;
   const server = createServer(async (request, response) => {

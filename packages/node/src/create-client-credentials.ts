@@ -6,6 +6,8 @@ import { createKeySession, type KeySessionContext } from './create-key-session.j
 import { createServerResolver } from './discovery.js';
 import { observeFetch, type FetchLike } from './observe-fetch.js';
 import { createTokenCache, type TokenKey } from './token-cache.js';
+import { createMemoryTokenStore, type TokenStore } from './token-store.js';
+import { storeIdOf } from './store-id.js';
 
 /**
  * Options of `createClientCredentials`. `scope`, `audience` and `resource` are the defaults of
@@ -61,6 +63,12 @@ export interface ClientCredentialsOptions extends TokenKey {
    * recently used one (its holders get `ERR_DISPOSED`; `session(key)` makes a new one). Default 1,000.
    */
   maxKeys?: number;
+  /**
+   * Where a key's token comes from when this process's copy is missing or due. Default: the
+   * in-process cache alone. `createRedisTokenStore` (`@tokenward/redis`) shares one token per key
+   * across every process of a fleet. Cached tokens are always served from this process's memory.
+   */
+  store?: TokenStore;
 }
 
 /**
@@ -141,6 +149,8 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
     clock: options.clock,
     random: options.random,
     now,
+    store: options.store ?? createMemoryTokenStore(),
+    storeId: (key) => storeIdOf(tokenEndpoint ?? issuer!, clientId, key.id),
   };
   let disposed = false;
 

@@ -1,5 +1,5 @@
 import { createSession } from '@tokenward/core';
-import type { Clock, RefreshPolicy, Session } from '@tokenward/core';
+import type { Clock, RefreshPolicy, Session, TokenResponse } from '@tokenward/core';
 import type * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import type { ClockOffset } from './clock-offset.js';
@@ -9,6 +9,7 @@ import type { FetchLike } from './observe-fetch.js';
 import { withTerminalRetry } from './terminal-retry.js';
 import type { NormalizedKey } from './token-cache.js';
 import { requestToken } from './token-endpoint.js';
+import type { TokenStore } from './token-store.js';
 
 /** What every key's session shares: the server, the client and its credentials, the ports. */
 export interface KeySessionContext {
@@ -26,6 +27,9 @@ export interface KeySessionContext {
   clock?: Clock;
   random?: () => number;
   now: () => number;
+  store: TokenStore;
+  /** The key's identity across processes (`TokenStoreRequest.id`). */
+  storeId(key: NormalizedKey): string;
 }
 
 /**
@@ -38,29 +42,32 @@ export interface KeySessionContext {
 export function createKeySession(key: NormalizedKey, context: KeySessionContext, touch: () => void, onDispose: () => void): Session {
   const { resolver, fetch, offset, now } = context;
   const idle = createIdlePause(now, context.defaultExpiresIn * 1000);
+  const id = context.storeId(key);
+  // A grant for this key: the one call the store makes when it needs a new token.
+  const fetchToken = async (signal: AbortSignal): Promise<TokenResponse> => {
+    const [server, clientAuth] = await Promise.all([resolver.resolve(signal), context.auth]).catch((error: unknown) => {
+      throw toRefreshError(error);
+    });
+    return requestToken({
+      server,
+      rediscover: (stale) => resolver.rediscover(stale, signal),
+      client: context.client,
+      auth: clientAuth,
+      signsAssertion: context.signsAssertion,
+      parameters: parametersFor(key, context.audienceParameter),
+      fetch,
+      offset,
+      allowInsecureRequests: context.allowInsecureRequests,
+      signal,
+      defaultExpiresIn: context.defaultExpiresIn,
+    });
+  };
   const inner = createSession({
     policy: context.policy,
     clock: context.clock,
     random: context.random,
     lifecycle: idle.lifecycle,
-    refresh: async ({ signal }) => {
-      const [server, clientAuth] = await Promise.all([resolver.resolve(signal), context.auth]).catch((error: unknown) => {
-        throw toRefreshError(error);
-      });
-      return requestToken({
-        server,
-        rediscover: (stale) => resolver.rediscover(stale, signal),
-        client: context.client,
-        auth: clientAuth,
-        signsAssertion: context.signsAssertion,
-        parameters: parametersFor(key, context.audienceParameter),
-        fetch,
-        offset,
-        allowInsecureRequests: context.allowInsecureRequests,
-        signal,
-        defaultExpiresIn: context.defaultExpiresIn,
-      });
-    },
+    refresh: ({ signal, reason, current }) => context.store.obtain({ id, reason, current, signal, fetchToken: () => fetchToken(signal) }),
   });
   idle.watch(inner);
   const session = withTerminalRetry(inner, context.terminalRetryMs, now);

@@ -8,3 +8,5 @@ export type { ClientAuthMethod, PrivateKeyInput } from './client-auth.js';
 export type { TokenKey } from './token-cache.js';
 export { createAuthInterceptor } from './create-auth-interceptor.js';
 export type { AnyDispatch, AuthInterceptorOptions, DispatchController, DispatchHandler, DispatchOptions } from './create-auth-interceptor.js';
+export { createMemoryTokenStore } from './token-store.js';
+export type { TokenStore, TokenStoreRequest } from './token-store.js';
