@@ -1,4 +1,5 @@
-import { toSharedToken, type SharedToken } from '@tokenward/core';
+import { type SharedToken } from '@tokenward/core';
+import { toSharedToken } from '@tokenward/core/internal';
 import { REASON_PATTERN } from '@tokenward/core/internal';
 import type { CoordinatorEffect, Settlement } from './effects.js';
 import type { CoordinatorEvent } from './events.js';

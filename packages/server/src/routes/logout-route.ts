@@ -14,6 +14,6 @@ export const logoutRoute: RouteHandler = async (ctx, request, { cookies, secure,
   if (family) await ctx.store.revokeFamily(family.id);
   ctx.options.onEvent({ type: 'logout', familyId: family?.id });
   const headers = new Headers();
-  for (const cookie of [cookies.refresh, cookies.access, cookies.csrf]) clearCookie(headers, cookie, secure);
+  for (const cookie of [cookies.refresh, cookies.access, cookies.csrf, cookies.session]) clearCookie(headers, cookie, secure);
   return new Response(null, { status: 204, headers });
 };
