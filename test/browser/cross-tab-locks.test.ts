@@ -114,20 +114,16 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     const [holder, ...others] = await s.open(3, 'bearer', '&timeout=2000');
     await s.resetStats();
     await Promise.all([holder!, ...others].map((page) => page.evaluate(() => void (window.app.events.length = 0))));
-    // Proof the page's script stood still: a counter its own timer bumps.
-    await holder!.evaluate(() => setInterval(() => ((window as unknown as { ticks: number }).ticks = ((window as unknown as { ticks?: number }).ticks ?? 0) + 1), 50));
     const before = await Promise.all(others.map((page) => page.evaluate(() => window.app.session.getSnapshot().expiresAt)));
     hold = true;
     void holder!.evaluate(() => void window.app.session.refresh().catch(() => {}));
     await eventually(async () => expect((await s.stats()).refreshRequests).toBe(1));
     const cdp = await s.context.newCDPSession(holder!);
-    // Headless Chromium accepts the frozen state for a visible page but keeps running it (no `freeze`
-    // event): its script is also stopped in the debugger, which is what a frozen tab amounts to (no
-    // timer, no message, the lock and the request in flight kept).
+    // Headless Chromium accepts the frozen state for a visible page but, as observed here, keeps
+    // running it (no `freeze` event fires); the server holds the request, so the holder keeps the lock
+    // past the others' lock wait as a frozen one would. (Stopping its script in the debugger instead
+    // stalled the other pages too.) The frozen clock itself is covered in the unit tests and the simulation.
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-    await cdp.send('Debugger.enable');
-    await cdp.send('Debugger.pause');
-    const ticksAtFreeze = await cdp.send('Runtime.evaluate', { expression: 'window.ticks', returnByValue: true });
     const frozenAt = Date.now();
     await Promise.all(others.map((page) => page.evaluate(() => void window.app.session.refresh().catch(() => {}))));
     // Meanwhile nobody hangs: the others keep calling the API with their still-valid token.
@@ -140,9 +136,6 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     // Within the lock wait (4 s) plus one backoff after a timed-out attempt (1 s), and slack.
     expect(tookMs).toBeLessThan(6_500);
     expect(await Promise.all(others.map(api))).toEqual([200, 200]);
-    const ticksBeforeResume = await cdp.send('Runtime.evaluate', { expression: 'window.ticks', returnByValue: true });
-    expect(ticksBeforeResume.result.value).toBe(ticksAtFreeze.result.value);
-    await cdp.send('Debugger.resume');
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
     await eventually(async () => expect(await holder!.evaluate(() => window.app.session.getSnapshot().status)).toBe('active'), 10_000, 100);
     await sleep(1000);
