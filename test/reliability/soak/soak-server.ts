@@ -32,6 +32,8 @@ export interface SoakServerOptions {
 export interface RefreshLogEntry {
   /** Arrival, epoch ms. */
   at: number;
+  /** When the answer was sent, epoch ms. */
+  end: number;
   kind: FaultKind;
   status: number;
   /** The Retry-After the answer carried, in seconds. */
@@ -139,7 +141,7 @@ export async function startSoakServer(options: SoakServerOptions = {}): Promise<
         const at = Date.now();
         const response = await server.handle(request);
         const retryAfter = response.headers.get('retry-after');
-        log.push({ at, kind: decided.get(request) ?? 'ok', status: response.status, ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}) });
+        log.push({ at, end: Date.now(), kind: decided.get(request) ?? 'ok', status: response.status, ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}) });
         return response;
       },
     },
