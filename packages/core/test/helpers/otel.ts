@@ -13,6 +13,8 @@ export function createOtel() {
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const meterProvider = new MeterProvider({ readers: [reader] });
   return {
+    tracerProvider,
+    meterProvider,
     tracer: tracerProvider.getTracer('test'),
     meter: meterProvider.getMeter('test'),
     spans: () => spans.getFinishedSpans(),
