@@ -17,13 +17,15 @@ type Outcome = 'ok' | 'failed' | 'peer' | 'aborted';
  * Traces and measures a session through OpenTelemetry: a span per refresh attempt and the metrics
  * listed in the README's "Operating it" section. It listens to the session's events, so a session
  * that is not instrumented runs exactly the code it ran before. The returned session is the same
- * session, plus the token's age at use and the 401s reported by `createAuthFetch`: hand it to the
- * fetch wrapper. Its `dispose` stops the instrumentation and disposes the session.
+ * session (its own extra methods kept, a browser session's included), plus the token's age at use
+ * and the 401s reported by `createAuthFetch`: hand it to the fetch wrapper (a browser session's own
+ * `fetch` reports to the session it was made for, so it counts neither). Its `dispose` stops the
+ * instrumentation and disposes the session.
  * @example
  * const session = instrument(createSession({ refresh }), { tracer, meter });
  * const authFetch = createAuthFetch(session, { origins: ['https://api.example.com'] });
  */
-export function instrument(session: Session, options: InstrumentOptions = {}): Session {
+export function instrument<S extends Session>(session: S, options: InstrumentOptions = {}): S {
   const tracer = options.tracer ?? trace.getTracer('@tokenward/core');
   const meter = options.meter ?? metrics.getMeter('@tokenward/core');
   const now = options.now ?? Date.now;
@@ -77,7 +79,7 @@ export function instrument(session: Session, options: InstrumentOptions = {}): S
     tokenAge.record(Math.max(0, now() - token.obtainedAt) / 1000);
     return token;
   };
-  const instrumented: Session = {
+  const instrumented: S = {
     ...session,
     getTokenSet: (options) => session.getTokenSet(options).then(used),
     getAccessToken: (options) => instrumented.getTokenSet(options).then((token) => token.accessToken ?? ''),
