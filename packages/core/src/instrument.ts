@@ -56,6 +56,8 @@ export function instrument<S extends Session>(session: S, options: InstrumentOpt
       const span = tracer.startSpan('tokenward.refresh', { attributes: { 'tokenward.refresh.reason': reason, 'tokenward.refresh.attempt': attempt } });
       open = { span, startedAt: performance.now(), reason };
     }),
+    // A refresh that brings a signed-out session back ends in `signed-in`, not `refreshed`.
+    session.on('signed-in', () => finish('ok')),
     session.on('refreshed', ({ origin }) => {
       if (origin === 'peer') peerServed.add(1);
       finish(origin === 'peer' ? 'peer' : 'ok');

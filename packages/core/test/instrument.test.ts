@@ -120,6 +120,17 @@ describe('instrument (OpenTelemetry)', () => {
     expect(await otel.points('tokenward.session.expired')).toMatchObject([{ attributes: { 'tokenward.session.reason': 'invalid_grant', 'tokenward.event.origin': 'local' }, value: 1 }]);
   });
 
+  it('ends with ok the span of a refresh that brings a signed-out session back (a sign-in, not a refresh, for the session)', async () => {
+    start([]);
+    session.signOut();
+    const signedIn = next('signed-in');
+    expect(await session.refresh()).toBe(current());
+    await signedIn;
+    await Promise.resolve();
+    expect(otel.spans().map((s) => [s.attributes['tokenward.refresh.reason'], s.attributes['tokenward.refresh.outcome']])).toEqual([['manual', 'ok']]);
+    expect(world.calls).toBe(1);
+  });
+
   it('never puts a token, a refresh token or a URL query in a span or a metric', async () => {
     start([503, 400]);
     const authFetch = createAuthFetch(session, { origins: [api.url] });
