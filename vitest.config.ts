@@ -15,11 +15,11 @@ export default defineConfig({
   resolve: {
     // Unit tests run against sources; test/ scenarios load built bundles where they need them.
     alias: [
-      { find: /^@tokenward\/core\/(ky|axios|internal|machine|testing)$/, replacement: src('core/src/$1.ts') },
+      { find: /^@tokenward\/core\/(ky|axios|internal|machine|otel|testing)$/, replacement: src('core/src/$1.ts') },
       { find: /^@tokenward\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@tokenward\/browser$/, replacement: src('browser/src/index.ts') },
       { find: /^@tokenward\/node$/, replacement: src('node/src/index.ts') },
-      { find: /^@tokenward\/server\/conformance$/, replacement: src('server/src/conformance.ts') },
+      { find: /^@tokenward\/server\/(conformance|otel)$/, replacement: src('server/src/$1.ts') },
       { find: /^@tokenward\/server$/, replacement: src('server/src/index.ts') },
       { find: /^@tokenward\/react$/, replacement: src('react/src/index.ts') },
       { find: /^@tokenward\/redis$/, replacement: src('redis/src/index.ts') },

@@ -20,6 +20,7 @@ const CASES = [
   ['bundleSize', 'bundle-size', '4. Browser bundle size'],
   ['server', 'server', '7. @tokenward/server: a burst of one family, and refreshes against ES256 signing'],
   ['fleet', 'fleet', '8. Fleet on Redis: 8 processes × 500 cold callers, and a cached call through the Redis store'],
+  ['otel', 'otel', '9. OpenTelemetry instrumentation: its cost per request, off and on'],
 ];
 
 const args = process.argv.slice(2);

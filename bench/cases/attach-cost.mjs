@@ -1,23 +1,11 @@
 // 2. In-process cost of deciding and attaching the token: each wrapper around a stub fetch that
 // returns a cached Response, against a direct call of the stub, in alternating rounds.
 import { oauth2Fetch, tokenward } from '../lib/clients.mjs';
-import { compare, interleave } from '../lib/stats.mjs';
+import { compare, interleave, nsPerCall } from '../lib/stats.mjs';
 
 const ORIGIN = 'http://127.0.0.1:9';
 const URL_ = `${ORIGIN}/api`;
 const INIT = { headers: { accept: 'application/json' } };
-
-/** Nanoseconds per awaited call, over at least `minMs` (in batches of 1,000 calls). */
-async function nsPerCall(call, { minMs, maxCalls }) {
-  let calls = 0;
-  const start = process.hrtime.bigint();
-  const limit = BigInt(minMs * 1e6);
-  do {
-    for (let i = 0; i < 1000; i++) await call();
-    calls += 1000;
-  } while (process.hrtime.bigint() - start < limit && calls < maxCalls);
-  return Number(process.hrtime.bigint() - start) / calls;
-}
 
 export async function run({ smoke, log }) {
   const rounds = smoke ? 2 : 9;

@@ -168,6 +168,13 @@ export function toMarkdown({ machine, mode, durationSeconds, cases, errors, targ
     out.push('\nA real redis-server on loopback; each worker a separate Node process with its own connection. A cached call never reaches Redis: the store is asked only when a process has no valid token of its own.');
   }
 
+  const otel = cases.otel?.subjects;
+  if (otel) {
+    out.push('\n### 9. OpenTelemetry instrumentation (@tokenward/core/otel): cost per request, createAuthFetch over a stub fetch\n');
+    out.push(table(['session', 'time per call, ratio of an uninstrumented session (median, min–max)', 'more per call', 'per call'], Object.entries(otel).map(([name, f]) => [name, ratio(f.ratio), ns(f.overheadNs.median), ns(f.candidateNs.median)])));
+    out.push('\nA stub fetch returning a cached Response isolates what tokenward itself does per request; over a real network the same nanoseconds are a far smaller share. Off is the A/A control: an uninstrumented session runs the same code whether or not the instrumentation exists. On adds a token-age histogram record per request; spans and the other metrics come per refresh, not per request.');
+  }
+
   for (const [name, message] of Object.entries(errors)) out.push(`\n**${name} failed:** ${message}`);
   return `${out.join('\n')}\n`;
 }

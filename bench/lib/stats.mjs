@@ -60,3 +60,15 @@ export function compare(pairs, key, combine = (candidate, baseline) => candidate
 export function formatSpread({ median: mid, min, max }, digits = 3) {
   return `${mid.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`;
 }
+
+/** Nanoseconds per awaited call, over at least `minMs` (in batches of 1,000 calls). */
+export async function nsPerCall(call, { minMs, maxCalls }) {
+  let calls = 0;
+  const start = process.hrtime.bigint();
+  const limit = BigInt(minMs * 1e6);
+  do {
+    for (let i = 0; i < 1000; i++) await call();
+    calls += 1000;
+  } while (process.hrtime.bigint() - start < limit && calls < maxCalls);
+  return Number(process.hrtime.bigint() - start) / calls;
+}

@@ -27,6 +27,7 @@ interface Results {
     node: { cachedCallsPerSecond: number; coldCallsPerKey: number };
     fleet: { processes: number; coldCallsPerKey: { redis: number; memory: number }; cachedRatio: { median: number } };
     bundleSize: { entries: Record<string, { gzipBytes?: number; status?: string }> };
+    otel: { subjects: Record<string, { ratio: { median: number } }> };
     server: { burst: { calls: number; runs: { rotations: number; revocations: number; statuses: Record<string, number> }[] }; throughput: { ratio: { median: number } } };
   };
 }
@@ -86,6 +87,12 @@ describe('npm run bench -- --smoke', () => {
       expect(Object.values(run.statuses).reduce((sum, count) => sum + count, 0)).toBe(500);
     }
     expect(results.cases.server.throughput.ratio.median).toBeGreaterThan(0);
+  });
+
+  it('measures OpenTelemetry instrumentation off (A/A control) and on, without and with an SDK, side by side', () => {
+    const { subjects } = results.cases.otel;
+    expect(Object.keys(subjects)).toHaveLength(3);
+    for (const figure of Object.values(subjects)) expect(figure.ratio.median).toBeGreaterThan(0);
   });
 
   it('produces a number for every comparison', () => {

@@ -101,6 +101,7 @@ export function createSession(options: SessionOptions): Session {
     inflight = controller;
     const { signal } = controller;
     const sentAt = clock.now();
+    emitter.emit('refresh-started', { reason, attempt });
     const context = { reason, signal, current, attempt };
     const timeout = clock.setTimeout(() => controller.abort(new RefreshFailedError('Refresh timed out', { kind: 'transient' })), policy.timeoutMs);
     // The refresher runs on a later tick: user code never runs inside `dispatch`.

@@ -88,6 +88,8 @@ export type EventOrigin = 'local' | 'peer';
 /** Payloads of the events a session emits, by name. */
 export interface SessionEvents {
   'signed-in': { origin: EventOrigin };
+  /** A refresh call (one attempt) starts here; `refreshed` or `refresh-failed` ends it. For tracing. */
+  'refresh-started': { reason: RefreshReason; attempt: number };
   refreshed: { reason: RefreshReason; origin: EventOrigin; expiresAt: number };
   'refresh-failed': { error: TokenwardError; attempt: number; terminal: boolean; retryAt: number | undefined };
   'session-expired': { reason: string; error: TokenwardError | undefined; origin: EventOrigin };

@@ -1,0 +1,3 @@
+// OpenTelemetry instrumentation: its own entry, so that the main entry never loads @opentelemetry/api.
+export { instrument } from './instrument.js';
+export type { InstrumentOptions } from './instrument.js';
