@@ -8,15 +8,19 @@ export interface CookieSpec {
   path: string;
   /** False only for the CSRF cookie: the page must read it to echo it in a header. */
   httpOnly: boolean;
+  /** Default Strict. Lax only for the sign-in flow's cookie, which must come back on the provider's redirect. */
+  sameSite?: 'Lax';
 }
 
 export interface CookieSet {
   refresh: CookieSpec;
   access: CookieSpec;
   csrf: CookieSpec;
+  /** The OpenID sign-in in progress (state, nonce, PKCE verifier, sealed): only the callback reads it. */
+  flow: CookieSpec;
 }
 
-export const COOKIE_NAMES = { refresh: 'tw_refresh', access: 'tw_access', csrf: 'tw_csrf' } as const;
+export const COOKIE_NAMES = { refresh: 'tw_refresh', access: 'tw_access', csrf: 'tw_csrf', flow: 'tw_oidc' } as const;
 
 /**
  * The name a cookie gets. Over Secure cookies: `__Host-` when its path is `/` (the browser then
@@ -35,6 +39,8 @@ export function cookieSet(paths: { refresh: string; access: string }, secure: bo
     refresh: spec(COOKIE_NAMES.refresh, paths.refresh, true),
     access: spec(COOKIE_NAMES.access, paths.access, true),
     csrf: spec(COOKIE_NAMES.csrf, '/', false),
+    // Lax: it must come back on the provider's cross-site redirect to the callback.
+    flow: { ...spec(COOKIE_NAMES.flow, `${paths.refresh === '/' ? '' : paths.refresh}/callback`, true), sameSite: 'Lax' },
   };
 }
 
@@ -63,7 +69,7 @@ export function readCookie(from: Request | string | undefined, name: string): st
 
 /** Appends a Set-Cookie line. Values are base64url or JWTs, so they need no quoting. */
 export function setCookie(headers: Headers, spec: CookieSpec, value: string, maxAgeSeconds: number, secure: boolean): void {
-  const attributes = [`${spec.name}=${value}`, `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, `Path=${spec.path}`, 'SameSite=Strict'];
+  const attributes = [`${spec.name}=${value}`, `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, `Path=${spec.path}`, `SameSite=${spec.sameSite ?? 'Strict'}`];
   if (spec.httpOnly) attributes.push('HttpOnly');
   if (secure) attributes.push('Secure');
   headers.append('set-cookie', attributes.join('; '));
