@@ -17,7 +17,7 @@ export type AuthEvent =
   | { type: 'refresh'; sub: string; familyId: string }
   | { type: 'grace'; sub: string; familyId: string; coalesced: boolean }
   | { type: 'reuse'; sub: string; familyId: string }
-  | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' }
+  | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream' }
   | { type: 'logout'; familyId?: string; upstreamRevoked?: boolean }
   | { type: 'csrf'; path: string }
   | { type: 'rate_limited'; route: 'login' | 'refresh'; scope: 'address' | 'family' }
@@ -34,6 +34,11 @@ export interface AuthHandlerOptions {
    * `claims(idTokenClaims)` picks what goes into the session's access tokens (default none).
    */
   upstream?: OidcUpstream;
+  /**
+   * With `upstream`, the access token the page gets: `'local'` (default) one minted here, for the
+   * app's own API; `'upstream'` the provider's, for APIs that trust the provider.
+   */
+  accessToken?: 'local' | 'upstream';
   /** With `upstream`: the custom access-token claims from the provider's validated ID token claims. */
   upstreamClaims?(idTokenClaims: Readonly<Record<string, unknown>>): Record<string, unknown>;
   /** `iss` of the access tokens. */
@@ -91,6 +96,9 @@ const REFRESH: RateLimit = { burst: 60, perMinute: 120 };
 const FAMILY: RateLimit = { burst: 20, perMinute: 60 };
 
 export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
+  if (options?.accessToken !== undefined && options.accessToken !== 'local' && options.accessToken !== 'upstream') {
+    throw new ConfigError("createAuthHandler: `accessToken` must be 'local' or 'upstream'");
+  }
   if (typeof options?.authenticate !== 'function' && (options?.authenticate !== undefined || options?.upstream === undefined)) {
     throw new ConfigError('createAuthHandler: `authenticate` must be a function (or pass `upstream`)');
   }
@@ -101,6 +109,7 @@ export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     authenticate: options.authenticate,
     upstreamClaims: options.upstreamClaims ?? (() => ({})),
+    accessToken: options.accessToken ?? 'local',
     issuer: options.issuer,
     audience: options.audience,
     basePath: (options.basePath ?? '/auth').replace(/\/+$/, '') || '/',

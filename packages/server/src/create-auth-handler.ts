@@ -64,6 +64,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     families: createFamilies({ store, policy, clock }),
     limiters: { login: limiter(resolved.rateLimit.login), refresh: limiter(resolved.rateLimit.refresh), family: limiter(resolved.rateLimit.family) },
     inflight: new Map(),
+    upstreamInflight: new Map(),
   };
   const jwksRoute: RouteHandler = async () => Response.json(await ctx.keys.jwks(), { headers: { 'cache-control': 'no-cache' } });
   const base = resolved.basePath === '/' ? '' : resolved.basePath;

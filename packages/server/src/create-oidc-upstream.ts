@@ -32,8 +32,10 @@ export interface UpstreamLogin {
 /** The provider's tokens, as the refresh store keeps them (sealed). */
 export interface UpstreamTokens {
   accessToken: string;
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch, by the handler's clock. */
   accessExpiresAt: number;
+  /** The access token's whole lifetime in milliseconds: a refresh is due when less than min(60 s, half of it) remains. */
+  accessLifetimeMs: number;
   refreshToken?: string;
 }
 
@@ -44,7 +46,9 @@ export interface OidcUpstream {
   /** The provider's authorization URL and the flow's secrets (state, nonce, PKCE verifier) to keep in a cookie. */
   begin(): Promise<{ url: URL; flow: { state: string; nonce: string; verifier: string } }>;
   /** Validates the callback against the flow, exchanges the code and validates the ID token. */
-  finish(callback: URL, flow: { state: string; nonce: string; verifier: string }): Promise<{ ok: true; login: UpstreamLogin } | { ok: false; error: UpstreamFailure }>;
+  finish(callback: URL, flow: { state: string; nonce: string; verifier: string }, now: number): Promise<{ ok: true; login: UpstreamLogin } | { ok: false; error: UpstreamFailure }>;
+  /** A refresh-token grant at the provider. `invalid_grant`: the provider ended the session. */
+  refresh(tokens: UpstreamTokens, now: number): Promise<{ ok: true; tokens: UpstreamTokens } | { ok: false; error: 'invalid_grant' | 'upstream_error' }>;
   /** Revokes the provider's refresh token where the provider supports revocation. Resolves whether it did. */
   revoke(tokens: UpstreamTokens): Promise<boolean>;
   /** RP-initiated logout at the provider, when it offers it (no `id_token_hint`: no token ever goes in a URL). */
@@ -109,7 +113,7 @@ export function createOidcUpstream(options: OidcUpstreamOptions): OidcUpstream {
       }).toString();
       return { url, flow };
     },
-    async finish(callback, flow) {
+    async finish(callback, flow, now) {
       const as = await server();
       let params: URLSearchParams;
       try {
@@ -121,11 +125,21 @@ export function createOidcUpstream(options: OidcUpstreamOptions): OidcUpstream {
         const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, options.redirectUri, flow.verifier, http);
         const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: flow.nonce, requireIdToken: true });
         const claims = oauth.getValidatedIdTokenClaims(result)!;
-        return { ok: true, login: { sub: claims.sub, idTokenClaims: { ...claims }, tokens: toTokens(result, undefined) } };
+        return { ok: true, login: { sub: claims.sub, idTokenClaims: { ...claims }, tokens: toTokens(result, undefined, now) } };
       } catch (cause) {
         if (cause instanceof oauth.ResponseBodyError) return { ok: false, error: cause.error === 'invalid_grant' ? 'invalid_grant' : 'upstream_error' };
         if (cause instanceof oauth.OperationProcessingError) return { ok: false, error: 'invalid_id_token' };
         throw cause;
+      }
+    },
+    async refresh(tokens, now) {
+      const as = await server();
+      try {
+        const response = await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refreshToken!, http);
+        return { ok: true, tokens: toTokens(await oauth.processRefreshTokenResponse(as, client, response), tokens, now) };
+      } catch (cause) {
+        if (cause instanceof oauth.ResponseBodyError && cause.error === 'invalid_grant') return { ok: false, error: 'invalid_grant' };
+        return { ok: false, error: 'upstream_error' };
       }
     },
     async revoke(tokens) {
@@ -145,10 +159,12 @@ export function createOidcUpstream(options: OidcUpstreamOptions): OidcUpstream {
   };
 }
 
-function toTokens(result: oauth.TokenEndpointResponse, previous: UpstreamTokens | undefined): UpstreamTokens {
+function toTokens(result: oauth.TokenEndpointResponse, previous: UpstreamTokens | undefined, now: number): UpstreamTokens {
+  const lifetime = (result.expires_in ?? 300) * 1000;
   return {
     accessToken: result.access_token,
-    accessExpiresAt: Date.now() + (result.expires_in ?? 300) * 1000,
+    accessExpiresAt: now + lifetime,
+    accessLifetimeMs: lifetime,
     // A provider that does not rotate sends none: the one we hold stays valid.
     refreshToken: result.refresh_token ?? previous?.refreshToken,
   };

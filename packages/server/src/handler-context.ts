@@ -24,6 +24,8 @@ export interface HandlerContext {
   limiters: { login?: RateLimiter; refresh?: RateLimiter; family?: RateLimiter };
   /** Refreshes in flight by presented token: concurrent duplicates wait for the first one's grant. */
   inflight: Map<string, Promise<SessionGrant | undefined>>;
+  /** Provider refreshes in flight by family id: one per family however many refreshes wait on it. */
+  upstreamInflight: Map<string, Promise<'ok' | 'ended' | 'unavailable'>>;
 }
 
 /** What `handle` works out once per request. */

@@ -22,7 +22,7 @@ export const oidcCallbackRoute: RouteHandler = async (ctx, request, meta) => {
   if (!flow || typeof flow.state !== 'string' || typeof flow.nonce !== 'string' || typeof flow.verifier !== 'string') return refuse('invalid_state');
   let result;
   try {
-    result = await upstream!.finish(new URL(request.url), { state: flow.state, nonce: flow.nonce, verifier: flow.verifier });
+    result = await upstream!.finish(new URL(request.url), { state: flow.state, nonce: flow.nonce, verifier: flow.verifier }, options.clock());
   } catch (cause) {
     options.logger.error('tokenward: the OpenID provider could not complete the sign-in', cause);
     return refuse('upstream_error');
