@@ -1,7 +1,7 @@
 // A real OpenID provider (oidc-provider, dev interactions) and an app serving createAuthHandler
 // with an upstream, both on 127.0.0.1, and a cookie-keeping client that signs in through them.
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
@@ -23,7 +23,8 @@ export interface OidcSetup {
   counts: { token: number; revocation: number };
   /** Refresh tokens the provider issued, by jti. */
   refreshTokens: string[];
-  browser(): OidcBrowser;
+  /** A browser profile for this app, or for another app origin. */
+  browser(app?: string): OidcBrowser;
 }
 
 async function listen(server: Server): Promise<string> {
@@ -37,7 +38,17 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-export async function oidcSetup({ providerAccessTtl, scope, ...options }: Partial<AuthHandlerOptions> & { scope?: string; providerAccessTtl?: number } = {}): Promise<OidcSetup> {
+export interface OidcSetupOptions extends Partial<AuthHandlerOptions> {
+  scope?: string;
+  /** The provider's access-token lifetime in seconds. Default 600. */
+  providerAccessTtl?: number;
+  /** Answers the app's other paths (a page, an API). Default 404. */
+  serve?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Registers this origin's callback at the provider too (an app the test serves itself). */
+  redirectOrigin?: string;
+}
+
+export async function oidcSetup({ providerAccessTtl, scope, serve, redirectOrigin, ...options }: OidcSetupOptions = {}): Promise<OidcSetup> {
   const providerServer = createServer();
   const appServer = createServer();
   const [issuer, app] = await Promise.all([listen(providerServer), listen(appServer)]);
@@ -50,7 +61,7 @@ export async function oidcSetup({ providerAccessTtl, scope, ...options }: Partia
         token_endpoint_auth_method: 'client_secret_post',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [`${app}/auth/callback`],
+        redirect_uris: [`${app}/auth/callback`, ...(redirectOrigin ? [`${redirectOrigin}/auth/callback`] : [])],
         post_logout_redirect_uris: [`${app}/`],
         id_token_signed_response_alg: 'ES256',
       },
@@ -89,8 +100,9 @@ export async function oidcSetup({ providerAccessTtl, scope, ...options }: Partia
     ...options,
   });
   onTestFinished(() => auth.close());
-  appServer.on('request', toNodeHandler(auth));
-  return { ...state, auth, browser: () => new OidcBrowser(state.app) };
+  const handler = toNodeHandler(auth);
+  appServer.on('request', (req, res) => handler(req, res, serve && (() => serve(req, res))));
+  return { ...state, auth, browser: (other = state.app) => new OidcBrowser(other) };
 }
 
 /** One browser profile over real HTTP: one jar (cookies ignore ports), redirects followed by hand. */
