@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { ConfigError } from '@tokenward/core';
+import type { CryptoKey } from 'jose';
 import { createSealedBox, type SealedBox } from './sealed-box.js';
 
 export interface OidcUpstreamOptions {
