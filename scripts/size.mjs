@@ -7,7 +7,9 @@ import { build } from 'esbuild';
 // caught. Where the two differ, the README says by how much the target is missed and why.
 const budgets = [
   { name: '@tokenward/core', entry: 'packages/core/dist/index.js', target: 6 * 1024, limit: 6 * 1024, webOnly: true },
-  { name: '@tokenward/browser', entry: 'packages/browser/dist/index.js', target: 10 * 1024, limit: 10 * 1024, webOnly: true },
+  // The 10 kB target (cross-tab rebuild) held at 9.85 kB; the session hint, the config checks and
+  // getClaims/subscribe for adopters took it to 10.2 kB. The limit catches any further growth.
+  { name: '@tokenward/browser', entry: 'packages/browser/dist/index.js', target: 10 * 1024, limit: 10.25 * 1024, webOnly: true },
 ];
 
 /** Minified + gzipped size of `entry` with everything it imports. */

@@ -6,7 +6,8 @@
 // tokens in `store`. `knownExpired` tells the clients that track expiry that the access token has
 // expired; the others (axios-auth-refresh, ky's hook) only ever learn it from a 401.
 import { OAuth2Client, OAuth2Fetch } from '@badgateway/oauth2-client';
-import { RefreshFailedError, createAuthFetch, createSession, systemClock } from '@tokenward/core';
+import { RefreshFailedError, createAuthFetch, createSession } from '@tokenward/core';
+import { systemClock } from '@tokenward/core/internal';
 import { attachAuth } from '@tokenward/core/axios';
 import { createAuthInterceptor } from '@tokenward/node';
 import axios from 'axios';

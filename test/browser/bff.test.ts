@@ -48,6 +48,7 @@ describe('the backend-for-frontend in Chromium against a real OpenID provider', 
     expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite]).filter(([name]) => String(name).startsWith('tw_')).sort()).toEqual([
       ['tw_csrf', false, 'Strict'],
       ['tw_refresh', true, 'Strict'],
+      ['tw_session', false, 'Strict'],
     ]);
     await login.close();
 

@@ -4,7 +4,8 @@
 // case ends in exactly that expiry or a typed refusal, never in a crash or a token kept forever.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, isTokenwardError, readJwtTimes } from '@tokenward/core';
+import { createSession, isTokenwardError } from '@tokenward/core';
+import { readJwtTimes } from '@tokenward/core/internal';
 import { createTestClock } from '@tokenward/core/testing';
 import { assertConsistent } from './helpers/invariants.js';
 import { fuzzClientCredentials } from './helpers/fuzz-client.js';

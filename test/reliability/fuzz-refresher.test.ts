@@ -6,17 +6,7 @@
 // a session whose refresher recovers serves tokens again; nothing escapes.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createSession,
-  isTokenwardError,
-  RefreshFailedError,
-  type Lifecycle,
-  type LifecycleSignal,
-  type RefreshContext,
-  type RefreshPolicy,
-  type SessionEventName,
-  type TokenResponse,
-} from '@tokenward/core';
+import { createSession, isTokenwardError, RefreshFailedError, type Lifecycle, type LifecycleSignal, type RefreshContext, type RefreshPolicy, type SessionEventName, type TokenResponse } from '@tokenward/core';
 import { createTestClock, type TestClock } from '@tokenward/core/testing';
 import { anything, hostileNumber } from './helpers/arbitraries.js';
 import { MAX_RETRY_AFTER_MS, snapshotViolations } from './helpers/invariants.js';

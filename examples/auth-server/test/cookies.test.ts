@@ -42,13 +42,13 @@ describe('cookies', () => {
         );
       for (const origin of ['https://demo.example', 'http://demo.example']) {
         const secure = byName(await login(origin));
-        expect([...secure.keys()]).toEqual(['__Secure-tw_refresh', '__Host-tw_csrf']);
+        expect([...secure.keys()]).toEqual(['__Secure-tw_refresh', '__Host-tw_session', '__Host-tw_csrf']);
         expect(secure.get('__Secure-tw_refresh')!.attributes.get('secure')).toBe(true);
         expect(secure.get('__Host-tw_csrf')!.attributes.get('path')).toBe('/');
       }
       for (const origin of ['http://127.0.0.1:3000', 'http://localhost:3000']) {
         const local = byName(await login(origin));
-        expect([...local.keys()]).toEqual(['tw_refresh', 'tw_csrf']);
+        expect([...local.keys()]).toEqual(['tw_refresh', 'tw_session', 'tw_csrf']);
         expect(local.get('tw_refresh')!.attributes.has('secure')).toBe(false);
       }
     } finally {

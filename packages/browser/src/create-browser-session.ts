@@ -1,7 +1,9 @@
-import { createAuthFetch, createSession, systemClock } from '@tokenward/core';
+import { ConfigError, createAuthFetch, createSession } from '@tokenward/core';
+import { systemClock } from '@tokenward/core/internal';
 import { SignOutFailedError } from './sign-out-failed-error.js';
 import type { Session, SessionOptions } from '@tokenward/core';
 import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
+import { readCookie } from './read-cookie.js';
 import { createPageLifecycle } from './create-page-lifecycle.js';
 import { createRefreshTransport } from './create-refresh-transport.js';
 import { createTabCoordinator } from './create-tab-coordinator.js';
@@ -27,6 +29,14 @@ export interface BrowserSessionOptions extends Omit<SessionOptions, 'refresh'> {
   fetch?: typeof fetch;
   /** `fetch` retries once with a fresh token after a 401. Default true. */
   retryUnauthorized?: boolean;
+  /**
+   * The server's readable, non-secret session-hint cookie (the contract's `tw_session`, set while a
+   * refresh cookie exists). With it, a page whose jar lacks the hint starts signed out and makes no
+   * boot refresh: no 401 per anonymous visitor. `true`: `__Host-tw_session` or `tw_session`, as
+   * @tokenward/server names it; a string: another name. Default `false` (a server that does not set
+   * the hint would otherwise look signed out after every reload).
+   */
+  sessionHint?: boolean | string;
 }
 
 /** A session for a page: the core `Session`, an auto-refreshing `fetch`, and the browser's sign-out. */
@@ -51,8 +61,12 @@ const SAFE_METHODS = /^(GET|HEAD|OPTIONS|TRACE)$/i;
  * session.on('session-expired', () => showSignIn());
  */
 export function createBrowserSession(options: BrowserSessionOptions = {}): BrowserSession {
-  const { mode = 'bearer', channel = 'tokenward', clock = systemClock } = options;
+  const { mode = 'bearer', channel = 'tokenward', clock = systemClock, refreshUrl = '/auth/refresh', sessionHint = false } = options;
+  if (!URL.canParse(refreshUrl) && typeof location === 'undefined') {
+    throw new ConfigError(`refreshUrl ${refreshUrl}: pass an absolute URL outside a page`);
+  }
   const csrf = createCsrfHeaders(options.csrf);
+  const hints = sessionHint === false ? [] : sessionHint === true ? ['__Host-tw_session', 'tw_session'] : [sessionHint];
   const baseFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   // Without BroadcastChannel (very old browsers) each tab refreshes alone rather than through storage.
   const owned =
@@ -62,7 +76,9 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
   const session = createSession({
     ...options,
     clock,
-    refresh: createRefreshTransport({ url: options.refreshUrl, mode, headers: csrf, fetch: baseFetch }),
+    refresh: createRefreshTransport({ url: refreshUrl, mode, headers: csrf, fetch: baseFetch }),
+    // No hint in the jar: no refresh cookie either, so boot would only collect a 401.
+    anonymous: options.anonymous ?? (hints.length > 0 && !hints.some(readCookie)),
     coordinator: options.coordinator ?? owned,
     cookieMode: mode === 'cookie',
     lifecycle: options.lifecycle ?? createPageLifecycle(),

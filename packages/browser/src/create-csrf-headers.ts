@@ -1,4 +1,5 @@
 import { ConfigError } from '@tokenward/core';
+import { readCookie } from './read-cookie.js';
 
 export interface CsrfOptions {
   /** The custom header every refresh, sign-out and state-changing API request carries. Default `x-tokenward-csrf`. */
@@ -26,12 +27,4 @@ export function createCsrfHeaders(options: CsrfOptions | false = {}): () => Reco
     throw new ConfigError('Invalid `csrf` names');
   }
   return () => ({ [header]: names.map(readCookie).find(Boolean) || '1' });
-}
-
-function readCookie(name: string): string | undefined {
-  const jar = (globalThis as { document?: { cookie?: unknown } }).document?.cookie;
-  if (typeof jar !== 'string') return undefined;
-  // Raw, as the server compares it; a value no header may carry is not a token the server set.
-  for (const pair of jar.split(/; */)) if (pair.startsWith(`${name}=`)) return /^[\x21-\x7e]{1,512}$/.exec(pair.slice(name.length + 1))?.[0];
-  return undefined;
 }

@@ -1,4 +1,5 @@
-import { ConfigError, RefreshFailedError, classifyError, systemClock, toSharedToken, toTokenSet } from '@tokenward/core';
+import { ConfigError, RefreshFailedError, classifyError } from '@tokenward/core';
+import { systemClock, toSharedToken, toTokenSet } from '@tokenward/core/internal';
 import type { PeerAnnouncement, RefreshContext, TokenResponse } from '@tokenward/core';
 import { expiryReason } from '@tokenward/core/internal';
 import { createChannelBus } from './coordinator/create-channel-bus.js';

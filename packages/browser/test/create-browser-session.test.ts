@@ -195,3 +195,36 @@ describe('createBrowserSession', () => {
     vi.useRealTimers();
   });
 });
+
+describe('the session hint', () => {
+  it('starts signed out with no request when the hint cookie is absent: every call is ERR_NOT_SIGNED_IN, no 401', async () => {
+    const server = stubServer();
+    const session = create({ fetch: server.fetch, sessionHint: true, channel: false });
+    await session.ready();
+    expect(session.getSnapshot().status).toBe('anonymous');
+    for (let i = 0; i < 2; i++) await expect(session.getAccessToken()).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
+    await expect(session.fetch('/api/me')).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
+    expect(server.calls).toEqual([]);
+  });
+
+  it('boots with one refresh when the hint cookie is there (the default name, or one of your own)', async () => {
+    // (`__Host-tw_session`, the name on https, cannot be set on this http test page.)
+    for (const [name, sessionHint] of [['tw_session', true], ['my_hint', 'my_hint']] as const) {
+      document.cookie = `${name}=1; Path=/`;
+      const server = stubServer();
+      const session = create({ fetch: server.fetch, sessionHint, channel: false });
+      expect(await session.getAccessToken()).toBe('token-1');
+      expect(server.refreshes()).toBe(1);
+      document.cookie = `${name}=; Max-Age=0; Path=/`;
+    }
+  });
+
+  it('without the option boots with one refresh as before, and a refused boot is ERR_NOT_SIGNED_IN on every call', async () => {
+    const server = stubServer({ refresh: () => Response.json({ error: 'invalid_grant' }, { status: 401 }) });
+    const session = create({ fetch: server.fetch, channel: false });
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push(await session.getAccessToken().catch((e: { code: string }) => e.code));
+    expect(codes).toEqual(['ERR_NOT_SIGNED_IN', 'ERR_NOT_SIGNED_IN', 'ERR_NOT_SIGNED_IN']);
+    expect(server.refreshes()).toBe(1);
+  });
+});

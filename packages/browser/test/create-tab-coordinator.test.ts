@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { systemClock, type Clock } from '@tokenward/core';
+import { type Clock } from '@tokenward/core';
+import { systemClock } from '@tokenward/core/internal';
 import { createFakeAuth, eventually, FAST, freshChannel, openTab, sleep, type Tab } from './helpers/fake-auth.js';
 
 let tabs: Tab[] = [];

@@ -42,7 +42,7 @@ export function createSession(options: SessionOptions): Session {
   const policy = resolvePolicy(options.policy);
   const emitter = createEmitter(options.onListenerError ?? ((error) => console.error('[tokenward] listener threw', error)));
   let pending: Pending | undefined;
-  let state = initialState(lifecycle?.isOnline() ?? true);
+  let state = initialState(lifecycle?.isOnline() ?? true, options.anonymous);
   let serial = 0;
   let timer: unknown;
   let inflight: AbortController | undefined;

@@ -5,3 +5,7 @@ export { parseRetryAfter } from './rules/parse-retry-after.js';
 export { SESSION_ENDING_ERRORS, TRANSIENT_ERRORS, expiryReason } from './rules/session-ending-errors.js';
 export { createOriginCheck } from './create-origin-check.js';
 export { bearer, isOneShot } from './create-auth-fetch.js';
+export { toTokenSet } from './to-token-set.js';
+export { toSharedToken } from './to-shared-token.js';
+export { readJwtTimes } from './read-jwt-times.js';
+export { systemClock } from './system-clock.js';

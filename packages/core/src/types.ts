@@ -139,6 +139,11 @@ export interface SessionOptions {
   /** Tokens to start with; without them the session starts `unknown` and refreshes on first demand. */
   tokens?: TokenResponse;
   policy?: Partial<RefreshPolicy>;
+  /**
+   * Start signed out: no session is known to exist (the browser adapter sets it when the server's
+   * session-hint cookie is absent), so nothing is refreshed until `signIn()` or `refresh()`.
+   */
+  anonymous?: boolean;
   clock?: Clock;
   /** Overrides the default classification (401 or `invalid_grant` is terminal, the rest transient). */
   classifyError?: (error: unknown) => FailureKind | undefined;

@@ -278,3 +278,29 @@ describe('createSession', () => {
     expect(() => createSession({ refresh: async () => ok(1), policy: { leadMs: -1 } })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
 });
+
+describe('a page with no session', () => {
+  it('rejects the first call and every later one with the same ERR_NOT_SIGNED_IN when the boot refresh is refused', async () => {
+    const { session, calls } = setup(() => {
+      throw new RefreshFailedError('no cookie', { status: 401, oauthError: 'invalid_grant' });
+    });
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push(await session.getAccessToken().catch((e: { code: string }) => e.code));
+    expect(codes).toEqual(['ERR_NOT_SIGNED_IN', 'ERR_NOT_SIGNED_IN', 'ERR_NOT_SIGNED_IN']);
+    expect(calls).toHaveLength(1);
+    expect(session.getSnapshot().status).toBe('anonymous');
+  });
+
+  it('starts signed out without a request when told no session exists, and still refreshes when asked', async () => {
+    const clock = createTestClock();
+    let calls = 0;
+    const session = createSession({ clock, anonymous: true, refresh: async () => (calls++, ok(1)) });
+    expect(session.getSnapshot().status).toBe('anonymous');
+    await expect(session.getAccessToken()).rejects.toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
+    await clock.advance(60_000);
+    expect(calls).toBe(0);
+    expect(await session.refresh()).toBe('token-1');
+    expect(calls).toBe(1);
+    session.dispose();
+  });
+});

@@ -1,4 +1,5 @@
-import { InvalidTokenResponseError, readJwtTimes, type TokenResponse } from '@tokenward/core';
+import { InvalidTokenResponseError, type TokenResponse } from '@tokenward/core';
+import { readJwtTimes } from '@tokenward/core/internal';
 import * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import { parseHttpDate, type ClockOffset } from './clock-offset.js';

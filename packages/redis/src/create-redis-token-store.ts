@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, toTokenSet } from '@tokenward/core';
+import { ConfigError } from '@tokenward/core';
+import { toTokenSet } from '@tokenward/core/internal';
 import type { TokenResponse, TokenSet } from '@tokenward/core';
 import type { TokenStore, TokenStoreRequest } from '@tokenward/node';
 import { bounded, connectRedis, type RedisSource } from './redis-connection.js';

@@ -1,7 +1,7 @@
 /**
- * The three cookies of the contract, each on the narrowest path that needs it: the refresh token
- * only ever travels to the auth routes, the access cookie only to the API, the CSRF cookie
- * (readable by the page) everywhere.
+ * The cookies of the contract, each on the narrowest path that needs it: the refresh token only
+ * ever travels to the auth routes, the access cookie only to the API, the CSRF cookie and the
+ * session hint (readable by the page, no secret) everywhere.
  */
 export interface CookieSpec {
   name: string;
@@ -16,11 +16,13 @@ export interface CookieSet {
   refresh: CookieSpec;
   access: CookieSpec;
   csrf: CookieSpec;
+  /** The session hint: `1` while a refresh cookie exists, readable by the page and holding no secret. */
+  session: CookieSpec;
   /** The OpenID sign-in in progress (state, nonce, PKCE verifier, sealed): only the callback reads it. */
   flow: CookieSpec;
 }
 
-export const COOKIE_NAMES = { refresh: 'tw_refresh', access: 'tw_access', csrf: 'tw_csrf', flow: 'tw_oidc' } as const;
+export const COOKIE_NAMES = { refresh: 'tw_refresh', access: 'tw_access', csrf: 'tw_csrf', session: 'tw_session', flow: 'tw_oidc' } as const;
 
 /**
  * The name a cookie gets. Over Secure cookies: `__Host-` when its path is `/` (the browser then
@@ -39,6 +41,8 @@ export function cookieSet(paths: { refresh: string; access: string }, secure: bo
     refresh: spec(COOKIE_NAMES.refresh, paths.refresh, true),
     access: spec(COOKIE_NAMES.access, paths.access, true),
     csrf: spec(COOKIE_NAMES.csrf, '/', false),
+    // Lets a page with no session skip its boot refresh (no 401 per anonymous visitor).
+    session: spec(COOKIE_NAMES.session, '/', false),
     // Lax: it must come back on the provider's cross-site redirect to the callback.
     flow: { ...spec(COOKIE_NAMES.flow, `${paths.refresh === '/' ? '' : paths.refresh}/callback`, true), sameSite: 'Lax' },
   };

@@ -24,7 +24,10 @@ export function sessionResponse(ctx: HandlerContext, meta: RequestMeta, grant: S
 export function setSessionCookies(ctx: HandlerContext, { cookies, secure }: RequestMeta, headers: Headers, grant: Pick<SessionGrant, 'family' | 'refreshToken'>, newCsrf: boolean): void {
   const now = ctx.options.clock();
   // Rounded up: the milliseconds spent since the rotation must not turn 3600 into 3599.
-  setCookie(headers, cookies.refresh, grant.refreshToken, Math.ceil((grant.family.expiresAt - now) / 1000), secure);
+  const refreshAge = Math.ceil((grant.family.expiresAt - now) / 1000);
+  setCookie(headers, cookies.refresh, grant.refreshToken, refreshAge, secure);
+  // The hint lives exactly as long as the refresh cookie: its absence means no boot refresh can succeed.
+  setCookie(headers, cookies.session, '1', refreshAge, secure);
   if (newCsrf) {
     // Set once per sign-in, not per refresh: rotating it would break requests already in flight.
     setCookie(headers, cookies.csrf, randomToken(), Math.ceil((grant.family.absoluteExpiresAt - now) / 1000), secure);

@@ -44,7 +44,7 @@ async function exercise(origin: string, { api = true } = {}) {
   expect(wrong.status).toBe(401);
   const login = await tab.call('/auth/login', { method: 'POST', json: { email: 'ada@example.com', password: 'correct horse' } });
   expect(login.status).toBe(200);
-  expect(login.headers.getSetCookie().map((line) => line.split('=')[0])).toEqual(['tw_refresh', 'tw_csrf']);
+  expect(login.headers.getSetCookie().map((line) => line.split('=')[0])).toEqual(['tw_refresh', 'tw_session', 'tw_csrf']);
   const first = tab.jar.get('tw_refresh');
   const refresh = await tab.call('/auth/refresh', { method: 'POST' });
   expect(refresh.status).toBe(200);

@@ -91,7 +91,7 @@ describe('refresh', () => {
     const thief = browser.withRefreshToken(parent);
     const replay = await thief.refresh();
     expect([replay.status, await body(replay)]).toEqual([401, { error: 'invalid_grant' }]);
-    expect(replay.headers.getSetCookie()).toEqual(['tw_refresh=; Max-Age=0; Path=/auth; SameSite=Strict; HttpOnly']);
+    expect(replay.headers.getSetCookie()).toEqual(['tw_refresh=; Max-Age=0; Path=/auth; SameSite=Strict; HttpOnly', 'tw_session=; Max-Age=0; Path=/; SameSite=Strict']);
     expect((await browser.refresh()).status).toBe(401); // the holder of the current child is out too
     expect(count('reuse')).toBe(1);
     expect(logs).toEqual([expect.stringMatching(/^tokenward: a rotated refresh token came back after the grace window; family [\w-]+ revoked$/)]);
@@ -193,6 +193,7 @@ describe('logout', () => {
       'tw_refresh=; Max-Age=0; Path=/auth; SameSite=Strict; HttpOnly',
       'tw_access=; Max-Age=0; Path=/api; SameSite=Strict; HttpOnly',
       'tw_csrf=; Max-Age=0; Path=/; SameSite=Strict',
+      'tw_session=; Max-Age=0; Path=/; SameSite=Strict',
     ]);
     expect((await browser.withRefreshToken(token).refresh()).status).toBe(401);
     expect([count('logout'), count('reuse')]).toEqual([1, 0]);

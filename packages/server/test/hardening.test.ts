@@ -19,6 +19,8 @@ describe('cookies', () => {
     const login = await client({ origin: 'https://app.example.com' }).login('alice', 'cookie');
     expect(attributesOf(login)).toEqual({
       '__Secure-tw_refresh': { 'max-age': '600', path: '/auth', samesite: 'Strict', httponly: true, secure: true },
+      // The session hint: readable, no secret, as long-lived as the refresh cookie.
+      '__Host-tw_session': { 'max-age': '600', path: '/', samesite: 'Strict', secure: true },
       '__Host-tw_csrf': { 'max-age': String(30 * 24 * 3600), path: '/', samesite: 'Strict', secure: true },
       '__Secure-tw_access': { 'max-age': '60', path: '/api', samesite: 'Strict', httponly: true, secure: true },
     });
@@ -27,11 +29,11 @@ describe('cookies', () => {
   it('is Secure by default on a plain-http host too (a TLS-terminating proxy), and only loopback hosts go without', async () => {
     const { client } = setup();
     for (const origin of ['http://app.example.com', 'http://10.0.0.5:8080']) {
-      expect(Object.keys(attributesOf(await client({ origin }).login()))).toEqual(['__Secure-tw_refresh', '__Host-tw_csrf']);
+      expect(Object.keys(attributesOf(await client({ origin }).login()))).toEqual(['__Secure-tw_refresh', '__Host-tw_session', '__Host-tw_csrf']);
     }
     for (const origin of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000', 'http://app.localhost']) {
       const cookies = attributesOf(await client({ origin }).login());
-      expect(Object.keys(cookies), origin).toEqual(['tw_refresh', 'tw_csrf']);
+      expect(Object.keys(cookies), origin).toEqual(['tw_refresh', 'tw_session', 'tw_csrf']);
       expect(cookies.tw_refresh?.secure, origin).toBeUndefined();
     }
   });
@@ -50,7 +52,7 @@ describe('cookies', () => {
   it('gives the refresh cookie __Host- when the base path is /', async () => {
     const { client } = setup({ basePath: '/' });
     const login = await client({ origin: 'https://app.example.com' }).request('/login', { json: { username: 'alice', password: 'ecila' } });
-    expect(Object.keys(attributesOf(login))).toEqual(['__Host-tw_refresh', '__Host-tw_csrf']);
+    expect(Object.keys(attributesOf(login))).toEqual(['__Host-tw_refresh', '__Host-tw_session', '__Host-tw_csrf']);
   });
 });
 
@@ -189,7 +191,8 @@ describe('logs', () => {
     });
     const tokens = new Set<string>();
     const collect = async (response: Response) => {
-      for (const line of response.headers.getSetCookie()) tokens.add(parseSetCookie(line).value);
+      // Every cookie value but the session hint ("1", no secret).
+      for (const line of response.headers.getSetCookie()) if (!parseSetCookie(line).name.endsWith('tw_session')) tokens.add(parseSetCookie(line).value);
       const text = await response.clone().text();
       for (const match of text.matchAll(/"access_token":"([^"]+)"/g)) tokens.add(match[1]!);
     };

@@ -34,6 +34,8 @@ describe('OpenID upstream: sign-in', () => {
     expect(Object.fromEntries(set.get('tw_refresh')!.attributes)).toMatchObject({ path: '/auth', samesite: 'Strict', httponly: true });
     expect(set.get('tw_refresh')!.value).toMatch(/^[\w-]{43}$/);
     expect(set.get('tw_csrf')!.attributes.get('path')).toBe('/');
+    // The session hint: without it a page would skip its boot refresh.
+    expect(set.get('tw_session')!.value).toBe('1');
     expect(set.get('tw_oidc')!.attributes.get('max-age')).toBe('0');
     expect(events.filter((event) => event.type === 'login')).toEqual([{ type: 'login', sub: 'alice', familyId: expect.any(String), mode: 'bearer' }]);
 
@@ -65,6 +67,7 @@ describe('OpenID upstream: sign-in', () => {
       ['tw_refresh', '0'],
       ['tw_access', '0'],
       ['tw_csrf', '0'],
+      ['tw_session', '0'],
     ]);
     expect(counts.revocation).toBe(1);
     expect(await provider.RefreshToken.find(refreshTokens[0]!)).toBeUndefined();

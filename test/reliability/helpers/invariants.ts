@@ -1,4 +1,5 @@
-import { defaultPolicy, isTokenwardError, type RefreshPolicy, type SessionSnapshot } from '@tokenward/core';
+import { isTokenwardError, type RefreshPolicy, type SessionSnapshot } from '@tokenward/core';
+import { defaultPolicy } from '@tokenward/core/machine';
 
 const STATUSES = new Set(['unknown', 'anonymous', 'active', 'refreshing', 'backoff', 'expired']);
 /** The longest `Retry-After` the SDK honours (the browser transport's cap): longer is a misconfiguration. */

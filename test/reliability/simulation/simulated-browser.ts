@@ -3,7 +3,8 @@
 // manager with the Web Locks semantics (FIFO per name, released when a tab closes, kept by a frozen
 // tab), and a server with rotating refresh tokens and strict reuse detection. No timers, no promises:
 // thousands of runs take seconds, and a seed replays one exactly.
-import { initialState, transition as sessionTransition, type MachineEvent, type MachineState, type RefreshPolicy, type SharedToken } from '@tokenward/core';
+import { type RefreshPolicy, type SharedToken } from '@tokenward/core';
+import { initialState, transition as sessionTransition, type MachineEvent, type MachineState } from '@tokenward/core/machine';
 import { RefreshFailedError } from '@tokenward/core';
 import { parsePeerMessage } from '../../../packages/browser/src/coordinator/parse-peer-message.js';
 import { initialCoordinatorState, type CoordinatorConfig, type CoordinatorState } from '../../../packages/browser/src/coordinator/state.js';

@@ -19,8 +19,8 @@ interface Envelope<T extends string> {
 }
 
 /**
- * What tabs say to each other. `hello`: a new tab asks for a live token. `locked`: a tab got the lock
- * and its refresh starts (waiters know the lock moves). `tokens`: a refresh result,
+ * What tabs say to each other. `hello`: a new tab asks for a live token. `locked`: the lock moved (a
+ * tab got it, or let go of it without a result), so waiters restart their count of a stuck holder. `tokens`: a refresh result,
  * a sign-in, or an answer to `hello` (`to`). `failed`: a refresh failed and may be retried later.
  * `signed-out` and `expired` end the session everywhere. Exclusion is the lock's job, not a message's.
  */

@@ -66,18 +66,20 @@ export interface Knowledge {
    * session that timed out waiting asks again after its backoff): the measure of a stuck holder.
    */
   readonly blockedSince: number | undefined;
+  /** How late peers' messages arrive lately (ms, decaying): a throttled CPU delays them, and the handoff outlasts it. */
+  readonly lag: number;
 }
 
 export type CoordinatorState = Knowledge & Phase;
 
 /** A tab that just opened: it has posted `hello` and heard nothing yet. */
 export function initialCoordinatorState(now: number, config: CoordinatorTimings): CoordinatorState {
-  return { phase: 'idle', epoch: 0, round: 0, own: undefined, ended: undefined, helloUntil: now + config.helloMs, blockedSince: undefined };
+  return { phase: 'idle', epoch: 0, round: 0, own: undefined, ended: undefined, helloUntil: now + config.helloMs, blockedSince: undefined, lag: 0 };
 }
 
 /** The knowledge of `state` without its phase: what a phase change keeps. */
-export function knowledge({ epoch, round, own, ended, helloUntil, blockedSince }: Knowledge): Knowledge {
-  return { epoch, round, own, ended, helloUntil, blockedSince };
+export function knowledge({ epoch, round, own, ended, helloUntil, blockedSince, lag }: Knowledge): Knowledge {
+  return { epoch, round, own, ended, helloUntil, blockedSince, lag };
 }
 
 /** The defaults; `lockWaitMs` follows the refresh timeout (plus 2 s). */

@@ -1,4 +1,5 @@
-import { toSharedToken, type SharedToken } from '@tokenward/core';
+import { type SharedToken } from '@tokenward/core';
+import { toSharedToken } from '@tokenward/core/internal';
 import { REASON_PATTERN } from '@tokenward/core/internal';
 import type { CoordinatorEffect, Settlement } from './effects.js';
 import type { CoordinatorEvent } from './events.js';
@@ -42,7 +43,10 @@ const handlers: Handlers = {
     // Cancelled at the session's timeout while waiting: the block goes on counting for its retry.
     // Cancelled for anything else (a sign-in, a sign-out), it was no evidence of a stuck holder.
     const timedOut = state.phase === 'waiting' && now - state.job.at >= config.refreshTimeoutMs - config.helloMs;
-    return [timedOut ? { ...knowledge(state), phase: 'idle' } : idle(state), [{ type: 'unlock', id }]];
+    // A holder letting go without a result still tells the waiters the lock moved: their count of a
+    // stuck holder must not run on into the next round while the lock is in use again.
+    const moved: CoordinatorEffect[] = state.phase === 'holding' ? [post(state, config, now, { type: 'locked' })] : [];
+    return [timedOut ? { ...knowledge(state), phase: 'idle' } : idle(state), [{ type: 'unlock', id }, ...moved]];
   },
 
   tick(state, { now }, config) {
@@ -56,7 +60,7 @@ const handlers: Handlers = {
     if (state.phase === 'handoff' && now >= state.until) return [idle(state), [{ type: 'unlock', id: state.id }]];
     if (state.phase === 'holding' && now >= state.since + config.refreshTimeoutMs) {
       // A refresher that ignores its abort signal does not keep the lock past the timeout.
-      return [idle(state), [{ type: 'unlock', id: state.job.id }, settle(state.job.id, { kind: 'failed', retryAfterMs: undefined })]];
+      return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed', retryAfterMs: undefined })]];
     }
     return [state, none];
   },
@@ -73,9 +77,9 @@ const handlers: Handlers = {
     if (state.phase !== 'holding' || state.job.id !== id) return [state, [{ type: 'unlock', id }]];
     const done = settle(id, { kind: 'outcome' });
     // After a sign-out or expiry seen meanwhile, the result is history: nothing to tell.
-    if (outcome.kind === 'aborted' || state.job.epoch !== state.epoch) return [idle(state), [{ type: 'unlock', id }, done]];
+    if (outcome.kind === 'aborted' || state.job.epoch !== state.epoch) return [idle(state), [{ type: 'unlock', id }, post(state, config, now, { type: 'locked' }), done]];
     // The lock goes only after the news, so a waiter granted it next has heard the result.
-    const handoff = { ...knowledge(state), phase: 'handoff', id, until: now + config.handoffMs } as const;
+    const handoff = { ...knowledge(state), phase: 'handoff', id, until: now + Math.max(config.handoffMs, 3 * state.lag) } as const;
     if (outcome.kind === 'token') {
       const own = toSharedToken(outcome.token, !config.cookieMode);
       return [{ ...handoff, own, ended: undefined }, [post(state, config, now, { type: 'tokens', token: own, signedIn: false }), done]];
@@ -88,8 +92,11 @@ const handlers: Handlers = {
 
   message(state, { now, message }, config) {
     if (message.from === config.tab || (message.type === 'tokens' && message.to !== undefined && message.to !== config.tab)) return [state, none];
-    const learned = learnRound(state, message);
-    const effects: CoordinatorEffect[] = learned === state || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round: learned.round }];
+    // Lateness of fresh messages only (an announcement queued while a tab was frozen says nothing), capped.
+    const late = now - message.at;
+    const lag = late < 10_000 ? Math.min(Math.max(late, state.lag * 0.9), config.lockWaitMs / 4) : state.lag;
+    const learned = learnRound({ ...state, lag }, message);
+    const effects: CoordinatorEffect[] = learned.round === state.round || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round: learned.round }];
     // The lock moved on: a waiter's count of a stuck holder starts again, an idle tab's is void.
     if (message.type === 'locked') return [{ ...learned, blockedSince: learned.phase === 'waiting' ? now : undefined }, effects];
     if (message.type === 'hello') {

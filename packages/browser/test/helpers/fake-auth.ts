@@ -1,4 +1,5 @@
-import { RefreshFailedError, createSession, systemClock, type Clock, type Refresher, type Session, type SessionEventName, type SessionEvents } from '@tokenward/core';
+import { RefreshFailedError, createSession, type Clock, type Refresher, type Session, type SessionEventName, type SessionEvents } from '@tokenward/core';
+import { systemClock } from '@tokenward/core/internal';
 import { createMemoryLock } from '../../src/coordinator/create-memory-lock.js';
 import { createTabCoordinator, type CoordinatorTimings, type TabCoordinator } from '../../src/create-tab-coordinator.js';
 

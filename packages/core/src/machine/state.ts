@@ -32,8 +32,10 @@ export const noToken = {
   error: undefined,
 } as const;
 
-export function initialState(online = true): MachineState {
-  return { ...noToken, status: 'unknown', attempt: 0, fallback: 'unknown', online };
+/** `anonymous`: the session is known not to exist (no boot refresh); else `unknown`. */
+export function initialState(online = true, anonymous = false): MachineState {
+  const status = anonymous ? 'anonymous' : 'unknown';
+  return { ...noToken, status, attempt: 0, fallback: status, online };
 }
 
 /** Whether `token` stays valid for at least `minValidityMs` after `now`. */

@@ -80,8 +80,14 @@ const handlers: Handlers = {
     // Waiters are callers the current token could not serve (or who asked for a refresh): they learn now.
     if (!terminal) return [{ ...state, status: 'backoff', retryAt, failures: state.failures + 1, error }, [{ type: 'settle', error }, failed]];
     if (!state.token) {
-      // A refusal with no session to lose: back to where this session stood without one.
-      return [{ ...state, ...noToken, status: state.fallback === 'expired' ? 'expired' : 'anonymous', error }, [{ type: 'settle', error }, failed]];
+      // A refusal with no session to lose: back to where this session stood without one. When the
+      // refusal says there is no session (401, invalid_grant: a page without a refresh cookie), the
+      // waiters learn what every later call will, ERR_NOT_SIGNED_IN; anything else (a client that
+      // is misconfigured) keeps its own error.
+      const status = state.fallback === 'expired' ? 'expired' : 'anonymous';
+      const reason = expiryReason(error as RefreshFailedError);
+      const reply = status === 'anonymous' && (reason === 'invalid_grant' || reason === 'http_401') ? new NotSignedInError({ cause: error }) : error;
+      return [{ ...state, ...noToken, status, error }, [{ type: 'settle', error: reply }, failed]];
     }
     const [next, effects] = end(state, 'expired', 'local', expiryReason(error as RefreshFailedError), error);
     return [next, [failed, ...effects]];

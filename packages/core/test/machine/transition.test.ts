@@ -73,7 +73,8 @@ describe('transition', () => {
     const [next, out] = step(booting, { type: 'failed', now: T0, attempt: 1, error: terminalError, kind: 'terminal', retryAfterMs: undefined, rand: 0 });
     expect(next.status).toBe('anonymous');
     expect(types(out)).not.toContain('emit:session-expired');
-    expect(out).toContainEqual({ type: 'settle', error: terminalError });
+    // The waiters learn what every later call will: not signed in (the refusal as its cause).
+    expect(out).toContainEqual({ type: 'settle', error: expect.objectContaining({ code: 'ERR_NOT_SIGNED_IN', cause: terminalError }) });
   });
 
   it('honours Retry-After when backing off', () => {

@@ -21,7 +21,7 @@ export const logoutRoute: RouteHandler = async (ctx, request, { cookies, secure,
   const upstreamRevoked = family?.upstream === undefined ? undefined : await revokeUpstream(ctx, family);
   ctx.options.onEvent({ type: 'logout', familyId: family?.id, ...(upstreamRevoked === undefined ? {} : { upstreamRevoked }) });
   const headers = new Headers();
-  for (const cookie of [cookies.refresh, cookies.access, cookies.csrf]) clearCookie(headers, cookie, secure);
+  for (const cookie of [cookies.refresh, cookies.access, cookies.csrf, cookies.session]) clearCookie(headers, cookie, secure);
   const endSession = ctx.upstream && (await ctx.upstream.endSessionUrl().catch(() => undefined));
   return endSession ? json(200, { end_session_url: endSession }, headers) : new Response(null, { status: 204, headers });
 };

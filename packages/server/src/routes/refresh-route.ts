@@ -80,5 +80,6 @@ function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, rea
   if (reason) ctx.options.onEvent({ type: 'invalid_grant', reason });
   const headers = new Headers();
   clearCookie(headers, cookies.refresh, secure);
+  clearCookie(headers, cookies.session, secure);
   return error(401, 'invalid_grant', headers);
 }

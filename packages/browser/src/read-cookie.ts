@@ -1,0 +1,8 @@
+/** A readable cookie's raw value, if the page's jar has it (the CSRF cookie, the session hint). */
+export function readCookie(name: string): string | undefined {
+  const jar = (globalThis as { document?: { cookie?: unknown } }).document?.cookie;
+  if (typeof jar !== 'string') return undefined;
+  // Raw, as the server compares it; a value no header may carry is not a token the server set.
+  for (const pair of jar.split(/; */)) if (pair.startsWith(`${name}=`)) return /^[\x21-\x7e]{1,512}$/.exec(pair.slice(name.length + 1))?.[0];
+  return undefined;
+}
