@@ -74,6 +74,19 @@ describe('OpenID upstream: sign-in', () => {
     expect(events.at(-1)).toEqual({ type: 'logout', familyId: expect.any(String), upstreamRevoked: true });
     expect((await alice.request(`${app}/auth/refresh`, { method: 'POST', csrf: true })).status).toBe(401);
   });
+
+  it("upstreamClaims picks the local access token's claims from the validated ID token", async () => {
+    const seen: Record<string, unknown>[] = [];
+    const { app, issuer, browser } = await oidcSetup({ upstreamClaims: (claims) => (seen.push({ ...claims }), { idp: claims.iss, roles: ['user'] }) });
+    const alice = browser();
+    await alice.signIn();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ sub: 'alice', iss: issuer, aud: CLIENT_ID, nonce: expect.any(String) });
+    const response = await alice.request(`${app}/auth/refresh`, { method: 'POST', csrf: true });
+    const { access_token } = (await response.json()) as { access_token: string };
+    const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(`${app}/.well-known/jwks.json`)), { issuer: app, audience: `${app}/api` });
+    expect(payload).toMatchObject({ sub: 'alice', idp: issuer, roles: ['user'] });
+  });
 });
 
 describe('OpenID upstream: attacks', () => {
