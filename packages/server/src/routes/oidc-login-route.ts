@@ -9,8 +9,8 @@ export const FLOW_TTL_SECONDS = 600;
 
 /**
  * `GET {base}/login[?returnTo=/path][&mode=cookie]` with an upstream: redirects to the provider.
- * The flow's secrets (state, nonce, PKCE verifier) and where to return go in a sealed, HttpOnly,
- * short-lived cookie that only the callback's path receives; the URL carries only their hashes.
+ * The flow (state, nonce, PKCE verifier) and where to return go in a sealed, HttpOnly, short-lived
+ * cookie that only the callback's path receives; of the verifier the URL carries only its hash.
  */
 export const oidcLoginRoute: RouteHandler = async (ctx, request, meta) => {
   const { options, limiters, upstream } = ctx;
