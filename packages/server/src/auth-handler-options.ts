@@ -1,4 +1,5 @@
 import { ConfigError } from '@tokenward/core';
+import type { OidcUpstream } from './create-oidc-upstream.js';
 import type { RateLimit } from './create-rate-limiter.js';
 import type { RefreshStore, SessionMode } from './refresh-store.js';
 
@@ -12,19 +13,34 @@ export interface AuthenticatedUser {
 /** What happened, for metrics and audit logs. Never carries a token. */
 export type AuthEvent =
   | { type: 'login'; sub: string; familyId: string; mode: SessionMode }
-  | { type: 'login_failed' }
+  | { type: 'login_failed'; reason?: 'invalid_state' | 'access_denied' | 'invalid_grant' | 'invalid_id_token' | 'upstream_error' }
   | { type: 'refresh'; sub: string; familyId: string }
   | { type: 'grace'; sub: string; familyId: string; coalesced: boolean }
   | { type: 'reuse'; sub: string; familyId: string }
-  | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' }
-  | { type: 'logout'; familyId?: string }
+  | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream' }
+  | { type: 'logout'; familyId?: string; upstreamRevoked?: boolean }
   | { type: 'csrf'; path: string }
   | { type: 'rate_limited'; route: 'login' | 'refresh'; scope: 'address' | 'family' }
   | { type: 'too_large'; path: string };
 
 export interface AuthHandlerOptions {
-  /** Checks the login request (its JSON body is readable) and names the user, or undefined to refuse. */
-  authenticate(request: Request): Promise<AuthenticatedUser | undefined> | AuthenticatedUser | undefined;
+  /**
+   * Checks the login request (its JSON body is readable) and names the user, or undefined to refuse.
+   * Optional with `upstream`: without it there is no `POST {base}/login`.
+   */
+  authenticate?(request: Request): Promise<AuthenticatedUser | undefined> | AuthenticatedUser | undefined;
+  /**
+   * An OpenID provider signs users in (`createOidcUpstream`): `GET {base}/login` and `GET {base}/callback`.
+   * `claims(idTokenClaims)` picks what goes into the session's access tokens (default none).
+   */
+  upstream?: OidcUpstream;
+  /**
+   * With `upstream`, the access token the page gets: `'local'` (default) one minted here, for the
+   * app's own API; `'upstream'` the provider's, for APIs that trust the provider.
+   */
+  accessToken?: 'local' | 'upstream';
+  /** With `upstream`: the custom access-token claims from the provider's validated ID token claims. */
+  upstreamClaims?(idTokenClaims: Readonly<Record<string, unknown>>): Record<string, unknown>;
   /** `iss` of the access tokens. */
   issuer: string;
   /** `aud` of the access tokens. */
@@ -64,7 +80,9 @@ export interface AuthHandlerOptions {
 
 export type ResolvedLimits = { login: RateLimit | false; refresh: RateLimit | false; family: RateLimit | false };
 
-export interface ResolvedOptions extends Required<Omit<AuthHandlerOptions, 'store' | 'rateLimit' | 'clientAddress' | 'onEvent'>> {
+export interface ResolvedOptions extends Required<Omit<AuthHandlerOptions, 'store' | 'rateLimit' | 'clientAddress' | 'onEvent' | 'authenticate' | 'upstream' | 'upstreamClaims'>> {
+  authenticate: AuthHandlerOptions['authenticate'];
+  upstreamClaims: NonNullable<AuthHandlerOptions['upstreamClaims']>;
   rateLimit: ResolvedLimits;
   clientAddress: AuthHandlerOptions['clientAddress'];
   onEvent: (event: AuthEvent) => void;
@@ -78,13 +96,20 @@ const REFRESH: RateLimit = { burst: 60, perMinute: 120 };
 const FAMILY: RateLimit = { burst: 20, perMinute: 60 };
 
 export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
-  if (typeof options?.authenticate !== 'function') throw new ConfigError('createAuthHandler: `authenticate` must be a function');
+  if (options?.accessToken !== undefined && options.accessToken !== 'local' && options.accessToken !== 'upstream') {
+    throw new ConfigError("createAuthHandler: `accessToken` must be 'local' or 'upstream'");
+  }
+  if (typeof options?.authenticate !== 'function' && (options?.authenticate !== undefined || options?.upstream === undefined)) {
+    throw new ConfigError('createAuthHandler: `authenticate` must be a function (or pass `upstream`)');
+  }
   for (const name of ['issuer', 'audience'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(`createAuthHandler: \`${name}\` must be a non-empty string`);
   }
   const limits = options.rateLimit;
   const resolved: ResolvedOptions = {
     authenticate: options.authenticate,
+    upstreamClaims: options.upstreamClaims ?? (() => ({})),
+    accessToken: options.accessToken ?? 'local',
     issuer: options.issuer,
     audience: options.audience,
     basePath: (options.basePath ?? '/auth').replace(/\/+$/, '') || '/',

@@ -8,6 +8,8 @@ export interface CookieSpec {
   path: string;
   /** False only for the CSRF cookie: the page must read it to echo it in a header. */
   httpOnly: boolean;
+  /** Default Strict. Lax only for the sign-in flow's cookie, which must come back on the provider's redirect. */
+  sameSite?: 'Lax';
 }
 
 export interface CookieSet {
@@ -16,9 +18,11 @@ export interface CookieSet {
   csrf: CookieSpec;
   /** The session hint: `1` while a refresh cookie exists, readable by the page and holding no secret. */
   session: CookieSpec;
+  /** The OpenID sign-in in progress (state, nonce, PKCE verifier, sealed): only the callback reads it. */
+  flow: CookieSpec;
 }
 
-export const COOKIE_NAMES = { refresh: 'tw_refresh', access: 'tw_access', csrf: 'tw_csrf', session: 'tw_session' } as const;
+export const COOKIE_NAMES = { refresh: 'tw_refresh', access: 'tw_access', csrf: 'tw_csrf', session: 'tw_session', flow: 'tw_oidc' } as const;
 
 /**
  * The name a cookie gets. Over Secure cookies: `__Host-` when its path is `/` (the browser then
@@ -39,6 +43,8 @@ export function cookieSet(paths: { refresh: string; access: string }, secure: bo
     csrf: spec(COOKIE_NAMES.csrf, '/', false),
     // Lets a page with no session skip its boot refresh (no 401 per anonymous visitor).
     session: spec(COOKIE_NAMES.session, '/', false),
+    // Lax: it must come back on the provider's cross-site redirect to the callback.
+    flow: { ...spec(COOKIE_NAMES.flow, `${paths.refresh === '/' ? '' : paths.refresh}/callback`, true), sameSite: 'Lax' },
   };
 }
 
@@ -67,7 +73,7 @@ export function readCookie(from: Request | string | undefined, name: string): st
 
 /** Appends a Set-Cookie line. Values are base64url or JWTs, so they need no quoting. */
 export function setCookie(headers: Headers, spec: CookieSpec, value: string, maxAgeSeconds: number, secure: boolean): void {
-  const attributes = [`${spec.name}=${value}`, `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, `Path=${spec.path}`, 'SameSite=Strict'];
+  const attributes = [`${spec.name}=${value}`, `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, `Path=${spec.path}`, `SameSite=${spec.sameSite ?? 'Strict'}`];
   if (spec.httpOnly) attributes.push('HttpOnly');
   if (secure) attributes.push('Secure');
   headers.append('set-cookie', attributes.join('; '));

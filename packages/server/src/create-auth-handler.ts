@@ -9,6 +9,8 @@ import type { HandlerContext, RouteHandler } from './handler-context.js';
 import { error } from './responses.js';
 import { loginRoute } from './routes/login-route.js';
 import { logoutRoute } from './routes/logout-route.js';
+import { oidcCallbackRoute } from './routes/oidc-callback-route.js';
+import { oidcLoginRoute } from './routes/oidc-login-route.js';
 import { refreshRoute } from './routes/refresh-route.js';
 
 /** What an adapter knows about the connection that a Request does not carry. */
@@ -57,19 +59,26 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
   const ctx: HandlerContext = {
     options: resolved,
     keys: createKeyRing({ ...resolved }),
+    upstream: options.upstream,
     store,
     families: createFamilies({ store, policy, clock }),
     limiters: { login: limiter(resolved.rateLimit.login), refresh: limiter(resolved.rateLimit.refresh), family: limiter(resolved.rateLimit.family) },
     inflight: new Map(),
+    upstreamInflight: new Map(),
   };
   const jwksRoute: RouteHandler = async () => Response.json(await ctx.keys.jwks(), { headers: { 'cache-control': 'no-cache' } });
   const base = resolved.basePath === '/' ? '' : resolved.basePath;
-  const routes = new Map<string, { method: string; handler: RouteHandler }>([
-    [`${base}/login`, { method: 'POST', handler: loginRoute }],
-    [`${base}/refresh`, { method: 'POST', handler: refreshRoute }],
-    [`${base}/logout`, { method: 'POST', handler: logoutRoute }],
-    [resolved.jwksPath, { method: 'GET', handler: jwksRoute }],
+  // Path -> method -> handler. `/login` answers POST (password), GET (OpenID) or both.
+  const login: Record<string, RouteHandler> = {};
+  if (resolved.authenticate) login.POST = loginRoute;
+  if (ctx.upstream) login.GET = oidcLoginRoute;
+  const routes = new Map<string, Record<string, RouteHandler>>([
+    [`${base}/login`, login],
+    [`${base}/refresh`, { POST: refreshRoute }],
+    [`${base}/logout`, { POST: logoutRoute }],
+    [resolved.jwksPath, { GET: jwksRoute }],
   ]);
+  if (ctx.upstream) routes.set(`${base}/callback`, { GET: oidcCallbackRoute });
   const paths = { refresh: resolved.basePath, access: resolved.accessCookiePath };
   const cookieSets = { secure: cookieSet(paths, true), plain: cookieSet(paths, false) };
   let nextPruneAt = clock() + PRUNE_EVERY_MS;
@@ -89,9 +98,10 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
       prune(clock());
       let response: Response;
       try {
-        if (request.method !== route.method) {
+        const handler = Object.hasOwn(route, request.method) ? route[request.method] : undefined;
+        if (!handler) {
           // OPTIONS included: a preflight is refused, never granted. No CORS on these routes, ever.
-          response = error(405, 'method_not_allowed', { allow: route.method });
+          response = error(405, 'method_not_allowed', { allow: Object.keys(route).join(', ') });
         } else {
           const address = resolved.clientAddress?.(request) ?? context.clientAddress;
           if (address === undefined && !warnedAddress) {
@@ -100,7 +110,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
             logger.warn('tokenward: no client address, so no per-address rate limits; pass handle(request, { clientAddress }) or the clientAddress option');
           }
           const secure = isSecure(url, resolved.secure);
-          response = await route.handler(ctx, request, { path: url.pathname, address, secure, cookies: secure ? cookieSets.secure : cookieSets.plain });
+          response = await handler(ctx, request, { path: url.pathname, address, secure, cookies: secure ? cookieSets.secure : cookieSets.plain });
         }
       } catch (cause) {
         // Only the error: requests carry tokens and cookies, and they are never logged.
@@ -108,7 +118,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
         response = error(500, 'server_error');
       }
       // Token-bearing answers must sit in no cache; the JWKS may be revalidated.
-      if (route.handler !== jwksRoute) response.headers.set('cache-control', 'no-store');
+      if (route.GET !== jwksRoute) response.headers.set('cache-control', 'no-store');
       return response;
     },
     jwks: () => ctx.keys.jwks(),

@@ -22,7 +22,8 @@ export interface RefreshOptions {
 }
 
 export interface Families {
-  create(sub: string, claims: Record<string, unknown>, mode: SessionMode): Promise<Issued>;
+  /** `upstream`: the provider's tokens, sealed, when an OpenID provider signed the user in. */
+  create(sub: string, claims: Record<string, unknown>, mode: SessionMode, upstream?: string): Promise<Issued>;
   /** Rotation, grace or revocation of the presented token's family. */
   refresh(presented: string, options?: RefreshOptions): Promise<RefreshOutcome>;
   /** The family of any token it ever had, rotated or current. */
@@ -56,9 +57,9 @@ export function createFamilies({ store, policy, clock }: FamiliesOptions): Famil
   }
 
   return {
-    async create(sub, claims, mode) {
+    async create(sub, claims, mode, upstream) {
       const { token, hash } = await child();
-      const family = startFamily({ id: randomToken(16), sub, claims, mode, current: hash }, clock(), policy);
+      const family = startFamily({ id: randomToken(16), sub, claims, mode, current: hash, ...(upstream === undefined ? {} : { upstream }) }, clock(), policy);
       await store.create(family);
       return { family, token };
     },

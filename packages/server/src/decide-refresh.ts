@@ -43,7 +43,7 @@ export function decideRefresh(
 
 /** A new family's first record. */
 export function startFamily(
-  start: Pick<FamilyRecord, 'id' | 'sub' | 'claims' | 'mode' | 'current'>,
+  start: Pick<FamilyRecord, 'id' | 'sub' | 'claims' | 'mode' | 'current' | 'upstream'>,
   now: number,
   policy: FamilyPolicy,
 ): FamilyRecord {

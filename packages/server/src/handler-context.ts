@@ -2,6 +2,7 @@ import type { ResolvedOptions } from './auth-handler-options.js';
 import type { CookieSet } from './cookies.js';
 import type { Families } from './create-families.js';
 import type { KeyRing, SignedAccessToken } from './create-key-ring.js';
+import type { OidcUpstream } from './create-oidc-upstream.js';
 import type { RateLimiter } from './create-rate-limiter.js';
 import type { FamilyRecord, RefreshStore } from './refresh-store.js';
 
@@ -16,11 +17,15 @@ export interface SessionGrant {
 export interface HandlerContext {
   options: ResolvedOptions;
   keys: KeyRing;
+  /** The OpenID provider that signs users in, when the handler has one. */
+  upstream: OidcUpstream | undefined;
   store: RefreshStore;
   families: Families;
   limiters: { login?: RateLimiter; refresh?: RateLimiter; family?: RateLimiter };
   /** Refreshes in flight by presented token: concurrent duplicates wait for the first one's grant. */
   inflight: Map<string, Promise<SessionGrant | undefined>>;
+  /** Provider refreshes in flight by family id: one per family however many refreshes wait on it. */
+  upstreamInflight: Map<string, Promise<'ok' | 'ended' | 'unavailable'>>;
 }
 
 /** What `handle` works out once per request. */

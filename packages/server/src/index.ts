@@ -1,6 +1,8 @@
 export { createAuthHandler } from './create-auth-handler.js';
 export type { AuthHandler, RequestContext } from './create-auth-handler.js';
 export type { AuthEvent, AuthHandlerOptions, AuthenticatedUser } from './auth-handler-options.js';
+export { createOidcUpstream } from './create-oidc-upstream.js';
+export type { OidcUpstream, OidcUpstreamOptions, UpstreamLogin, UpstreamTokens } from './create-oidc-upstream.js';
 export { toNodeHandler } from './to-node-handler.js';
 export type { NodeHandler, NodeHandlerOptions, WebHandler } from './to-node-handler.js';
 export { createMemoryStore } from './create-memory-store.js';

@@ -28,6 +28,8 @@ export interface FamilyRecord {
   /** The current token sealed under a key only the holder of `previous` can derive, for grace answers until `sealedUntil`. */
   readonly sealed?: string;
   readonly sealedUntil?: number;
+  /** With an OpenID upstream: the provider's tokens, encrypted (JWE dir/A256GCM) under the upstream's key. */
+  readonly upstream?: string;
 }
 
 /**

@@ -8,9 +8,21 @@ import { error, json } from './responses.js';
  * either in the body (bearer mode: the SDK keeps it in memory only) or in an HttpOnly cookie
  * (cookie mode: no script ever sees it, the body carries only `expires_in`).
  */
-export function sessionResponse(ctx: HandlerContext, { cookies, secure }: RequestMeta, grant: SessionGrant, { newCsrf = false } = {}): Response {
-  const now = ctx.options.clock();
+export function sessionResponse(ctx: HandlerContext, meta: RequestMeta, grant: SessionGrant, { newCsrf = false } = {}): Response {
+  const { cookies, secure } = meta;
   const headers = new Headers();
+  setSessionCookies(ctx, meta, headers, grant, newCsrf);
+  const expiresIn = grant.access.expiresIn;
+  if (grant.family.mode === 'cookie') {
+    setCookie(headers, cookies.access, grant.access.token, expiresIn, secure);
+    return json(200, { token_type: 'cookie', expires_in: expiresIn }, headers);
+  }
+  return json(200, { access_token: grant.access.token, token_type: 'Bearer', expires_in: expiresIn }, headers);
+}
+
+/** The refresh cookie, and the CSRF cookie at sign-in: what a password login and an OpenID callback both set. */
+export function setSessionCookies(ctx: HandlerContext, { cookies, secure }: RequestMeta, headers: Headers, grant: Pick<SessionGrant, 'family' | 'refreshToken'>, newCsrf: boolean): void {
+  const now = ctx.options.clock();
   // Rounded up: the milliseconds spent since the rotation must not turn 3600 into 3599.
   const refreshAge = Math.ceil((grant.family.expiresAt - now) / 1000);
   setCookie(headers, cookies.refresh, grant.refreshToken, refreshAge, secure);
@@ -20,12 +32,6 @@ export function sessionResponse(ctx: HandlerContext, { cookies, secure }: Reques
     // Set once per sign-in, not per refresh: rotating it would break requests already in flight.
     setCookie(headers, cookies.csrf, randomToken(), Math.ceil((grant.family.absoluteExpiresAt - now) / 1000), secure);
   }
-  const expiresIn = grant.access.expiresIn;
-  if (grant.family.mode === 'cookie') {
-    setCookie(headers, cookies.access, grant.access.token, expiresIn, secure);
-    return json(200, { token_type: 'cookie', expires_in: expiresIn }, headers);
-  }
-  return json(200, { access_token: grant.access.token, token_type: 'Bearer', expires_in: expiresIn }, headers);
 }
 
 export function tooManyRequests(retryAfterSeconds: number): Response {

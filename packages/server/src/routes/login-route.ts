@@ -31,7 +31,7 @@ export const loginRoute: RouteHandler = async (ctx, request, meta) => {
   if (mode !== 'bearer' && mode !== 'cookie') return error(400, 'invalid_request');
 
   // authenticate gets the request with its body still readable.
-  const user = await options.authenticate(new Request(request.url, { method: 'POST', headers: request.headers, body: bytes as Uint8Array<ArrayBuffer> }));
+  const user = await options.authenticate!(new Request(request.url, { method: 'POST', headers: request.headers, body: bytes as Uint8Array<ArrayBuffer> }));
   if (!user || typeof user.sub !== 'string' || user.sub === '') {
     options.onEvent({ type: 'login_failed' });
     return error(401, 'invalid_credentials');

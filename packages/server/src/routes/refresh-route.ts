@@ -1,6 +1,7 @@
 import { clearCookie, readCookie } from '../cookies.js';
 import type { HandlerContext, RequestMeta, RouteHandler, SessionGrant } from '../handler-context.js';
 import { error } from '../responses.js';
+import { accessTokenFor, freshenUpstream } from '../freshen-upstream.js';
 import { sessionResponse, tooManyRequests } from '../session-response.js';
 import { verifyCsrf } from '../verify-csrf.js';
 
@@ -48,12 +49,16 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
     options.onEvent({ type: 'rate_limited', route: 'refresh', scope: 'address' });
     return { response: tooManyRequests(retryAfter) };
   }
+  // The provider first: a refusal there must not rotate here, and its new tokens ride the rotation.
+  const upstream = await freshenUpstream(ctx, presented);
+  if (upstream === 'ended') return { response: invalidGrant(ctx, meta, 'upstream') };
+  if (upstream === 'unavailable') return { response: error(503, 'upstream_unavailable', { 'retry-after': '5' }) };
   const outcome = await ctx.families.refresh(presented, { admit: limiters.family && ((family) => limiters.family!.take(family.id)) });
   switch (outcome.kind) {
     case 'rotated':
     case 'grace': {
       const { family, token } = outcome;
-      const access = await ctx.keys.sign(family.sub, family.claims);
+      const access = await accessTokenFor(ctx, family);
       if (outcome.kind === 'rotated') options.onEvent({ type: 'refresh', sub: family.sub, familyId: family.id });
       else options.onEvent({ type: 'grace', sub: family.sub, familyId: family.id, coalesced: false });
       return { grant: { family, refreshToken: token, access } };
@@ -71,7 +76,7 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
 }
 
 /** 401 invalid_grant, and the refresh cookie goes: the client must sign in again. */
-function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'missing' | 'unknown' | 'expired' | 'unsealable'): Response {
+function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream'): Response {
   if (reason) ctx.options.onEvent({ type: 'invalid_grant', reason });
   const headers = new Headers();
   clearCookie(headers, cookies.refresh, secure);
