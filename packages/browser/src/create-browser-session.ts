@@ -3,7 +3,7 @@ import { systemClock } from '@tokenward/core/internal';
 import { SignOutFailedError } from './sign-out-failed-error.js';
 import type { Session, SessionOptions } from '@tokenward/core';
 import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
-import { readCookie } from './read-cookie.js';
+import { readCookie, serverCookieNames } from './read-cookie.js';
 import { createPageLifecycle } from './create-page-lifecycle.js';
 import { createRefreshTransport } from './create-refresh-transport.js';
 import { createTabCoordinator } from './create-tab-coordinator.js';
@@ -66,7 +66,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
     throw new ConfigError(`refreshUrl ${refreshUrl}: pass an absolute URL outside a page`);
   }
   const csrf = createCsrfHeaders(options.csrf);
-  const hints = sessionHint === false ? [] : sessionHint === true ? ['__Host-tw_session', 'tw_session'] : [sessionHint];
+  const hints = sessionHint === false ? [] : sessionHint === true ? serverCookieNames('tw_session') : [sessionHint];
   const baseFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   // Without BroadcastChannel (very old browsers) each tab refreshes alone rather than through storage.
   const owned =

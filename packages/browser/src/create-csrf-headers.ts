@@ -1,5 +1,5 @@
 import { ConfigError } from '@tokenward/core';
-import { readCookie } from './read-cookie.js';
+import { readCookie, serverCookieNames } from './read-cookie.js';
 
 export interface CsrfOptions {
   /** The custom header every refresh, sign-out and state-changing API request carries. Default `x-tokenward-csrf`. */
@@ -22,7 +22,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~\w-]+$/;
 export function createCsrfHeaders(options: CsrfOptions | false = {}): () => Record<string, string> {
   if (options === false) return () => ({});
   const { header = 'x-tokenward-csrf', cookie } = options;
-  const names = cookie === undefined ? ['__Host-tw_csrf', 'tw_csrf'] : cookie ? [cookie] : [];
+  const names = cookie === undefined ? serverCookieNames('tw_csrf') : cookie ? [cookie] : [];
   if (!TOKEN.test(header) || !names.every((name) => TOKEN.test(name))) {
     throw new ConfigError('Invalid `csrf` names');
   }

@@ -6,3 +6,11 @@ export function readCookie(name: string): string | undefined {
   for (const pair of jar.split(/; */)) if (pair.startsWith(`${name}=`)) return /^[\x21-\x7e]{1,512}$/.exec(pair.slice(name.length + 1))?.[0];
   return undefined;
 }
+
+/**
+ * The names @tokenward/server gives a readable cookie on Path=/: `__Host-` prefixed where cookies
+ * are Secure, bare on plain-http localhost. Looked up in that order.
+ */
+export function serverCookieNames(name: string): string[] {
+  return [`__Host-${name}`, name];
+}
