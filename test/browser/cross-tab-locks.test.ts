@@ -62,8 +62,10 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     expect(stats).toMatchObject({ reuseDetections: 0, graceReuses: 0, logouts: 0, refreshFailures: 0 });
     expect(local).toHaveLength(stats.refreshRequests);
     // A 4 s token refreshes 2 to 2.4 s before expiry (half its lifetime, minus jitter): one refresh
-    // per interval of at least 1.6 s for all six tabs together.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1_500);
+    // per interval of at least 1.6 s for all six tabs together. The gaps are stamped by the throttled
+    // pages when they handle each answer, late by up to a few hundred ms (1,405 ms was seen); two
+    // refreshes in one interval would be well under 1.2 s apart. The count below is the exact bound.
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1_200);
     expect(stats.refreshRequests).toBeLessThanOrEqual(Math.ceil(elapsed / 1_600) + 1);
     expect((await Promise.all(tabs.map(events))).flat().filter((e) => e.name !== 'refreshed')).toEqual([]);
     console.log(`throttled 4x: ${stats.refreshRequests} refreshes in ${elapsed} ms, gaps ${gaps.join(', ')} ms; ${JSON.stringify(stats)}`);
