@@ -72,7 +72,7 @@ export function readCookie(from: Request | string | undefined, name: string): st
 }
 
 /** Appends a Set-Cookie line. Values are base64url or JWTs, so they need no quoting. */
-export function setCookie(headers: Headers, spec: CookieSpec, value: string, maxAgeSeconds: number, secure: boolean): void {
+export function setCookie(headers: Pick<Headers, 'append'>, spec: CookieSpec, value: string, maxAgeSeconds: number, secure: boolean): void {
   const attributes = [`${spec.name}=${value}`, `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, `Path=${spec.path}`, `SameSite=${spec.sameSite ?? 'Strict'}`];
   if (spec.httpOnly) attributes.push('HttpOnly');
   if (secure) attributes.push('Secure');
@@ -80,6 +80,6 @@ export function setCookie(headers: Headers, spec: CookieSpec, value: string, max
 }
 
 /** A cookie is only removed by a Set-Cookie with the same name and Path. */
-export function clearCookie(headers: Headers, spec: CookieSpec, secure: boolean): void {
+export function clearCookie(headers: Pick<Headers, 'append'>, spec: CookieSpec, secure: boolean): void {
   setCookie(headers, spec, '', 0, secure);
 }

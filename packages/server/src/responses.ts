@@ -1,12 +1,23 @@
-/** JSON answer. Headers may be a Headers object so callers can pre-append several Set-Cookie lines. */
-export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * JSON answer. Headers may be a Headers object so callers can pre-append several Set-Cookie lines;
+ * without any, the Response's own headers are the only ones built (append to them afterwards).
+ */
+export function json(status: number, body: unknown, headers?: HeadersInit): Response {
+  return jsonText(status, JSON.stringify(body), headers);
+}
+
+/** `json` for a body already serialized. */
+export function jsonText(status: number, text: string, headers?: HeadersInit): Response {
+  if (headers === undefined) return new Response(text, { status, headers: { 'content-type': JSON_TYPE } });
   const merged = new Headers(headers);
-  merged.set('content-type', 'application/json; charset=utf-8');
-  return new Response(JSON.stringify(body), { status, headers: merged });
+  merged.set('content-type', JSON_TYPE);
+  return new Response(text, { status, headers: merged });
 }
 
 /** `{ error }` bodies, the shape every failure of the contract uses. */
-export function error(status: number, code: string, headers: HeadersInit = {}): Response {
+export function error(status: number, code: string, headers?: HeadersInit): Response {
   return json(status, { error: code }, headers);
 }
 

@@ -1,7 +1,9 @@
 import { setCookie } from './cookies.js';
 import { randomToken } from './crypto.js';
 import type { HandlerContext, RequestMeta, SessionGrant } from './handler-context.js';
-import { error, json } from './responses.js';
+import { error, json, jsonText } from './responses.js';
+
+const COMPACT = /^[\w.-]*$/;
 
 /**
  * The answer to a login, a refresh or a grace reuse: the refresh cookie, then the access token
@@ -10,18 +12,25 @@ import { error, json } from './responses.js';
  */
 export function sessionResponse(ctx: HandlerContext, meta: RequestMeta, grant: SessionGrant, { newCsrf = false } = {}): Response {
   const { cookies, secure } = meta;
-  const headers = new Headers();
-  setSessionCookies(ctx, meta, headers, grant, newCsrf);
   const expiresIn = grant.access.expiresIn;
-  if (grant.family.mode === 'cookie') {
-    setCookie(headers, cookies.access, grant.access.token, expiresIn, secure);
-    return json(200, { token_type: 'cookie', expires_in: expiresIn }, headers);
-  }
-  return json(200, { access_token: grant.access.token, token_type: 'Bearer', expires_in: expiresIn }, headers);
+  const cookieMode = grant.family.mode === 'cookie';
+  const token = grant.access.token;
+  // The cookies go straight onto the Response's headers: no Headers object built and copied first.
+  // A compact JWT (base64url and dots) needs no escaping: written into the body as it is, not
+  // walked character by character by JSON.stringify.
+  const response = cookieMode
+    ? json(200, { token_type: 'cookie', expires_in: expiresIn })
+    : COMPACT.test(token)
+      ? jsonText(200, `{"access_token":"${token}","token_type":"Bearer","expires_in":${expiresIn}}`)
+      : json(200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
+  const { headers } = response;
+  setSessionCookies(ctx, meta, headers, grant, newCsrf);
+  if (cookieMode) setCookie(headers, cookies.access, token, expiresIn, secure);
+  return response;
 }
 
 /** The refresh cookie, and the CSRF cookie at sign-in: what a password login and an OpenID callback both set. */
-export function setSessionCookies(ctx: HandlerContext, { cookies, secure }: RequestMeta, headers: Headers, grant: Pick<SessionGrant, 'family' | 'refreshToken'>, newCsrf: boolean): void {
+export function setSessionCookies(ctx: HandlerContext, { cookies, secure }: RequestMeta, headers: Pick<Headers, 'append'>, grant: Pick<SessionGrant, 'family' | 'refreshToken'>, newCsrf: boolean): void {
   const now = ctx.options.clock();
   // Rounded up: the milliseconds spent since the rotation must not turn 3600 into 3599.
   const refreshAge = Math.ceil((grant.family.expiresAt - now) / 1000);
