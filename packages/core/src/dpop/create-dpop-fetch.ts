@@ -1,5 +1,6 @@
 import { isOneShot } from '../create-auth-fetch.js';
 import { baseUrl } from '../create-origin-check.js';
+import { wantsDpopNonce } from '../rules/www-authenticate.js';
 import type { DpopProver } from './create-dpop-prover.js';
 
 export interface DpopFetchOptions {
@@ -10,8 +11,6 @@ export interface DpopFetchOptions {
 }
 
 const dpopAuthorization = /^\s*dpop\s+(\S+)\s*$/i;
-// RFC 9449 §8: the challenge of a resource server that wants a (new) nonce.
-const nonceChallenge = /(?:^|[\s,])dpop\s(?:[^,]*,)*?\s*error\s*=\s*"?use_dpop_nonce"?/i;
 
 /**
  * Wraps a fetch so that requests carrying `Authorization: DPoP <token>` (any case), and requests to
@@ -61,7 +60,7 @@ export function createDpopFetch(prover: DpopProver, options: DpopFetchOptions = 
 
 /** RFC 9449 §8 and §9: a resource server's 401 challenge, or an authorization server's 400 error. */
 async function wantsNonce(response: Response): Promise<boolean> {
-  if (response.status === 401) return nonceChallenge.test(response.headers.get('www-authenticate') ?? '');
+  if (response.status === 401) return wantsDpopNonce(response.headers.get('www-authenticate'));
   if (response.status !== 400) return false;
   try {
     const body: unknown = await response.clone().json();
