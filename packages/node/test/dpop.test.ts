@@ -1,6 +1,7 @@
 // DPoP (RFC 9449) end to end: createClientCredentials gets DPoP-bound tokens from a real
 // oidc-provider (features.dPoP), and createAuthFetch / the undici interceptor use them at a resource
 // server that verifies every proof with jose.
+import { readFileSync } from 'node:fs';
 import { createAuthFetch, createSession } from '@tokenward/core';
 import { createDpopProver, generateDpopKeyPair } from '@tokenward/core/dpop';
 import { createAuthInterceptor, createClientCredentials, type TokenStore } from '@tokenward/node';
@@ -58,6 +59,13 @@ describe('createClientCredentials with dpop', () => {
     expect(api.counts.ok).toBe(2);
     expect(api.refusals).toEqual([]);
     expect(fixture.server.counts.grants).toBe(1);
+
+    // The README shows these very lines.
+    const lines = (text: string) => text.split('\n').map((line) => line.trim()).filter(Boolean);
+    const here = /README:dpop-start\n([\s\S]*?)\s*\/\/ README:dpop-end/.exec(readFileSync(new URL(import.meta.url), 'utf8'))![1]!;
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const shown = /## DPoP: sender-constrained tokens\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(lines(shown)).toEqual(lines(here));
   });
 
   it('a resource server refuses a replayed proof, a proof for another URL or method, a token without its proof, a proof of another key', async () => {
