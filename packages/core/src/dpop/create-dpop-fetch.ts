@@ -1,4 +1,5 @@
 import { isOneShot } from '../create-auth-fetch.js';
+import { ConfigError } from '../errors.js';
 import { baseUrl } from '../create-origin-check.js';
 import { wantsDpopNonce } from '../rules/www-authenticate.js';
 import type { DpopProver } from './create-dpop-prover.js';
@@ -22,7 +23,7 @@ const dpopAuthorization = /^\s*dpop\s+(\S+)\s*$/i;
  * const authFetch = createAuthFetch(session, { origins: ['https://api.example.com'], fetch: createDpopFetch(prover) });
  */
 export function createDpopFetch(prover: DpopProver, options: DpopFetchOptions = {}): typeof fetch {
-  const urls = new Set((options.urls ?? []).map((url) => new URL(url).href));
+  const urls = new Set((options.urls ?? []).map(absolute));
   const nonces = new Map<string, string>();
 
   return async function dpopFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -67,5 +68,13 @@ async function wantsNonce(response: Response): Promise<boolean> {
     return (body as { error?: unknown } | null)?.error === 'use_dpop_nonce';
   } catch {
     return false;
+  }
+}
+
+function absolute(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    throw new ConfigError('DPoP `urls` must be absolute URLs');
   }
 }
