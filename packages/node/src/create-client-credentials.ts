@@ -4,7 +4,7 @@ import { createDpopFetch, type DpopProver } from '@tokenward/core/dpop';
 import { createClientAuth, isCryptoKey, readPrivateKey, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
 import { createClockOffset } from './clock-offset.js';
 import { createKeySession, type KeySessionContext } from './create-key-session.js';
-import { checkDpopOption, createDpopKey } from './dpop-key.js';
+import { checkDpopOption, createDpopKey } from './create-dpop-key.js';
 import { createServerResolver } from './discovery.js';
 import { observeFetch, type FetchLike } from './observe-fetch.js';
 import { createTokenCache, type TokenKey } from './token-cache.js';
@@ -92,7 +92,7 @@ export type ClientTokenOptions = TokenKey & GetTokenOptions;
  * `maxKeys` of them. A key nobody asked for in one token lifetime stops refreshing ahead.
  * @example
  * const ledger = tokens.session({ audience: 'https://ledger.example.com', scope: 'ledger:write' });
- * const ledgerFetch = createAuthFetch(ledger, { origins: ['https://ledger.example.com'], fetch: tokens.dpopFetch });
+ * const ledgerFetch = createAuthFetch(ledger, { origins: ['https://ledger.example.com'] });
  * process.on('SIGTERM', () => tokens.dispose());
  */
 export interface ClientCredentials {
@@ -176,8 +176,13 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
   };
   const dpopProver = () => dpop?.then((key) => key.prover) ?? Promise.reject(new ConfigError('DPoP is not configured: pass dpop to createClientCredentials'));
   // The prover is made asynchronously; the fetch waits for it on its first request.
-  let signed: Promise<typeof globalThis.fetch> | undefined;
-  const dpopFetch: typeof globalThis.fetch | undefined = dpop && (async (input, init) => (await (signed ??= dpopProver().then((prover) => createDpopFetch(prover))))(input, init));
+  let signing: Promise<typeof globalThis.fetch> | undefined;
+  const dpopFetch: typeof globalThis.fetch | undefined =
+    dpop &&
+    (async (input, init) => {
+      signing ??= dpopProver().then((prover) => createDpopFetch(prover));
+      return (await signing)(input, init);
+    });
   let disposed = false;
 
   const cache = createTokenCache<Session>(

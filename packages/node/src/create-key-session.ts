@@ -4,7 +4,7 @@ import type * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import type { ClockOffset } from './clock-offset.js';
 import type { ServerResolver } from './discovery.js';
-import type { DpopKey } from './dpop-key.js';
+import type { DpopKey } from './create-dpop-key.js';
 import { createIdlePause } from './idle-pause.js';
 import type { FetchLike } from './observe-fetch.js';
 import { withTerminalRetry } from './terminal-retry.js';
