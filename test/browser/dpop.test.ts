@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,13 +18,12 @@ const ISSUER = 'http://dpop.test';
 const AUDIENCE = 'http://dpop.test/api';
 
 let browser: Browser;
-let page: string;
+let dir: string;
 beforeAll(async () => {
-  // The page script bundled from source with the SDK (tsconfig paths: the packages' sources).
-  const dir = mkdtempSync(join(tmpdir(), 'tokenward-dpop-'));
-  await build({ entryPoints: [join(root, 'test/browser/fixtures/dpop-app.ts')], bundle: true, format: 'iife', platform: 'browser', target: 'es2022', outfile: join(dir, 'app.js'), absWorkingDir: root, tsconfig: join(root, 'tsconfig.json'), logLevel: 'silent' });
-  page = readFileSync(join(dir, 'app.js'), 'utf8');
-  writeFileSync(join(dir, 'index.html'), '');
+  // The page script bundled from source with the SDK (tsconfig paths: the packages' sources); the
+  // README snippet is its own chunk, loaded when the test boots the tabs.
+  dir = mkdtempSync(join(tmpdir(), 'tokenward-dpop-'));
+  await build({ entryPoints: [join(root, 'test/browser/fixtures/dpop-app.ts')], bundle: true, splitting: true, format: 'esm', platform: 'browser', target: 'es2022', outdir: dir, entryNames: 'app', absWorkingDir: root, tsconfig: join(root, 'tsconfig.json'), logLevel: 'silent' });
   browser = await launchChromium();
 });
 afterAll(() => browser?.close());
@@ -39,7 +38,7 @@ async function startServer() {
     graceMs: 0,
     keyRotationMs: 0,
     rateLimit: false,
-    authenticate: async (request) => ({ sub: String(((await request.json()) as { username: string }).username) }),
+    authenticate: async (request) => ({ sub: String(((await request.json()) as { email: string }).email) }),
     onEvent: (event) => events.push(event),
   });
   const authorizations: string[] = [];
@@ -47,8 +46,8 @@ async function startServer() {
   const api: { verify?: ReturnType<typeof createTokenVerifier> } = {};
   const routes = toNodeHandler(auth);
   const server: Server = createServer(async (req, res) => {
-    if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/app.js"></script>');
-    if (req.url === '/app.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(page);
+    if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script type="module" src="/app.js"></script>');
+    if (/^\/[\w-]+\.js$/.test(req.url!)) return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(join(dir, req.url!.slice(1))));
     if (req.url === '/api/me') {
       authorizations.push(String(req.headers.authorization).split(' ')[0]!);
       const result = await api.verify!({ headers: req.headers, method: req.method, url: req.url });
@@ -89,9 +88,10 @@ describe('DPoP in Chromium: one non-extractable key per origin, bound sessions, 
         });
       }
 
-      // Sign in from one tab, with a proof: the session is bound from the start.
-      await tabs[0]!.evaluate(() => window.dpopApp.login('alice'));
+      // Boot done (its refresh, without a cookie yet, refused), then sign in from one tab with a
+      // proof: the session is bound from the start.
       await Promise.all(tabs.map((tab) => tab.evaluate(() => window.dpopApp.session.ready())));
+      await tabs[0]!.evaluate(() => window.dpopApp.login('alice'));
       const before = server.count('refresh');
       // Every tab asks for a refresh at the same moment: one rotation serves them all.
       await Promise.all(tabs.map((tab) => tab.evaluate(() => window.dpopApp.session.refresh())));

@@ -90,7 +90,7 @@ export function testStore(createStore: () => RefreshStore | Promise<RefreshStore
       await done();
     });
 
-    it('keeps a family\'s DPoP key thumbprint through every rotation; a refresh without it changes nothing', async () => {
+    it("keeps a family's DPoP key thumbprint through every rotation; a refresh without it changes nothing", async () => {
       const { families, done } = await setup();
       const { token, family } = await families.create('alice', {}, 'bearer', undefined, 'jkt-of-the-key');
       expect(family.jkt).toBe('jkt-of-the-key');

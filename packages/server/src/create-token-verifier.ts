@@ -19,7 +19,7 @@ export type VerifyResult =
 
 /**
  * A Web Request, or anything with Node-style headers (node:http, Express, Fastify). With `dpop`,
- * a Node-style request also needs its `method` and `url` (Express: `req.originalUrl`).
+ * a Node-style request also needs its `method` and `url` (node:http's and Express's `req` have them).
  */
 export type RequestLike = Request | { headers: Record<string, string | string[] | undefined>; method?: string; url?: string };
 
@@ -135,7 +135,9 @@ async function checkBinding(proofs: DpopProofVerifier, request: RequestLike, { t
 
 /** The method and URL a proof must name: the Request's, or a Node-style request's on `origin` (else its Host). */
 function targetOf(request: RequestLike, origin: string | undefined): { method: string; url: string } | undefined {
-  const { method, url } = request as { method?: string; url?: string };
+  // Express rewrites `url` under a mount; `originalUrl` is what the client requested.
+  const { method, url: path, originalUrl } = request as { method?: string; url?: string; originalUrl?: string };
+  const url = originalUrl ?? path;
   if (typeof method !== 'string' || typeof url !== 'string') return undefined;
   if (request instanceof Request) return { method, url: origin === undefined ? url : origin + new URL(url).pathname };
   const host = header(request, 'host');
