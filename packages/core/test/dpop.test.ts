@@ -80,13 +80,14 @@ describe('createDpopProver', () => {
     expect((await claimsOf(await own.proof('patch', 'https://api.example.com/a'))).htm).toBe('patch');
   });
 
-  it('refuses a key pair whose public key cannot be exported, and a URL that is not absolute, with ERR_CONFIG', async () => {
+  it('refuses a key pair whose public key cannot be exported, and URLs that are not absolute, with ERR_CONFIG', async () => {
     const hidden = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     const publicKey = await crypto.subtle.importKey('jwk', await crypto.subtle.exportKey('jwk', hidden.publicKey), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
     const refused = await createDpopProver({ privateKey: hidden.privateKey, publicKey }).catch((error: unknown) => error);
     expect(isTokenwardError(refused) && refused.code).toBe('ERR_CONFIG');
     const relative = await prover.proof('GET', '/me').catch((error: unknown) => error);
     expect(isTokenwardError(relative) && relative.code).toBe('ERR_CONFIG');
+    expect(() => createDpopFetch(prover, { urls: ['/token'] })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
 });
 

@@ -1,5 +1,7 @@
 import { isOneShot } from '../create-auth-fetch.js';
+import { ConfigError } from '../errors.js';
 import { baseUrl } from '../create-origin-check.js';
+import { wantsDpopNonce } from '../rules/www-authenticate.js';
 import type { DpopProver } from './create-dpop-prover.js';
 
 export interface DpopFetchOptions {
@@ -10,8 +12,6 @@ export interface DpopFetchOptions {
 }
 
 const dpopAuthorization = /^\s*dpop\s+(\S+)\s*$/i;
-// RFC 9449 §8: the challenge of a resource server that wants a (new) nonce.
-const nonceChallenge = /(?:^|[\s,])dpop\s(?:[^,]*,)*?\s*error\s*=\s*"?use_dpop_nonce"?/i;
 
 /**
  * Wraps a fetch so that requests carrying `Authorization: DPoP <token>` (any case), and requests to
@@ -23,7 +23,7 @@ const nonceChallenge = /(?:^|[\s,])dpop\s(?:[^,]*,)*?\s*error\s*=\s*"?use_dpop_n
  * const authFetch = createAuthFetch(session, { origins: ['https://api.example.com'], fetch: createDpopFetch(prover) });
  */
 export function createDpopFetch(prover: DpopProver, options: DpopFetchOptions = {}): typeof fetch {
-  const urls = new Set((options.urls ?? []).map((url) => new URL(url).href));
+  const urls = new Set((options.urls ?? []).map(absolute));
   const nonces = new Map<string, string>();
 
   return async function dpopFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -61,12 +61,20 @@ export function createDpopFetch(prover: DpopProver, options: DpopFetchOptions = 
 
 /** RFC 9449 §8 and §9: a resource server's 401 challenge, or an authorization server's 400 error. */
 async function wantsNonce(response: Response): Promise<boolean> {
-  if (response.status === 401) return nonceChallenge.test(response.headers.get('www-authenticate') ?? '');
+  if (response.status === 401) return wantsDpopNonce(response.headers.get('www-authenticate'));
   if (response.status !== 400) return false;
   try {
     const body: unknown = await response.clone().json();
     return (body as { error?: unknown } | null)?.error === 'use_dpop_nonce';
   } catch {
     return false;
+  }
+}
+
+function absolute(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    throw new ConfigError('DPoP `urls` must be absolute URLs');
   }
 }
