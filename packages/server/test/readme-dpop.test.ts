@@ -1,27 +1,18 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDpopFetch, createDpopProver, generateDpopKeyPair } from '@tokenward/core/dpop';
+import { freeOrigin, listenUntilDone } from './helpers/serve-snippet.js';
 
 /** The value of `name` in a response's Set-Cookie lines. */
 const cookieOf = (response: Response, name: string) => response.headers.getSetCookie().find((line) => line.startsWith(`${name}=`))?.split(';')[0]!.slice(name.length + 1);
 
 describe('the README: DPoP on the server half', () => {
   it('the server snippet binds a login to the client key, refreshes only with it, and its API takes only DPoP with a proof', async () => {
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as AddressInfo).port;
-    probe.close();
-    await once(probe, 'close');
-    const origin = `http://127.0.0.1:${port}`;
+    const { port, origin } = await freeOrigin();
     process.env.APP_ORIGIN = origin;
     const { server } = await import('./fixtures/readme/dpop-server.js');
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    onTestFinished(() => void server.close());
+    await listenUntilDone(server, port);
 
     // The client side: the core's prover (panva's dpop) and fetch, as @tokenward/node and the page use them.
     const prover = await createDpopProver(await generateDpopKeyPair());
