@@ -1,4 +1,5 @@
 import { ConfigError } from '@tokenward/core';
+import type { DpopProofFailure } from './create-dpop-proof-verifier.js';
 import type { OidcUpstream } from './create-oidc-upstream.js';
 import type { RateLimit } from './create-rate-limiter.js';
 import type { RefreshStore, SessionMode } from './refresh-store.js';
@@ -19,7 +20,7 @@ export type AuthEvent =
   | { type: 'reuse'; sub: string; familyId: string }
   | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream' | 'dpop_key' }
   /** A login or refresh with an invalid DPoP proof (or none, with `dpop: 'required'`): `reason` names the failed check. */
-  | { type: 'dpop_refused'; path: string; reason: string }
+  | { type: 'dpop_refused'; path: string; reason: DpopProofFailure }
   | { type: 'logout'; familyId?: string; upstreamRevoked?: boolean }
   | { type: 'csrf'; path: string }
   | { type: 'rate_limited'; route: 'login' | 'refresh'; scope: 'address' | 'family' }

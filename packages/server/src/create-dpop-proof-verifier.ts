@@ -14,8 +14,11 @@ export interface DpopProofTarget {
   accessToken?: string;
 }
 
+/** Which check a proof failed (`multiple`: two `DPoP` headers, found by the callers). */
+export type DpopProofFailure = 'missing' | 'multiple' | 'jwk' | 'signature' | 'htm' | 'htu' | 'iat' | 'ath' | 'jti' | 'replay';
+
 /** `jkt`: the RFC 7638 SHA-256 thumbprint of the proof's key, what a bound token's `cnf.jkt` holds. */
-export type DpopProofResult = { ok: true; jkt: string } | { ok: false; reason: string };
+export type DpopProofResult = { ok: true; jkt: string } | { ok: false; reason: DpopProofFailure };
 
 export interface DpopProofVerifierOptions {
   /** Seconds a proof is accepted after its `iat`. Default 60. */

@@ -23,7 +23,7 @@ export async function dpopBinding(ctx: HandlerContext, request: Request, meta: R
   const proof = request.headers.get('dpop') ?? undefined;
   if (proof === undefined && ctx.options.dpop !== 'required') return UNBOUND;
   // Two DPoP headers arrive joined by a comma, which no JWT contains.
-  const result = proof?.includes(',') ? { ok: false as const, reason: 'multiple' } : await ctx.dpop(proof, { method: request.method, url: request.url });
+  const result = proof?.includes(',') ? { ok: false as const, reason: 'multiple' as const } : await ctx.dpop(proof, { method: request.method, url: request.url });
   if (result.ok) return { jkt: result.jkt };
   ctx.options.onEvent({ type: 'dpop_refused', path: meta.path, reason: result.reason });
   return { refused: error(400, 'invalid_dpop_proof', { 'www-authenticate': `DPoP error="invalid_dpop_proof", algs="${DPOP_ALGORITHMS.join(' ')}"` }) };
