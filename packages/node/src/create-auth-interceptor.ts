@@ -151,19 +151,21 @@ class AuthHandler implements DispatchHandler {
   }
 
   onResponseStart(_controller: DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
-    const challenge = String(headers['www-authenticate'] ?? '');
     const nonce = this.dpop && String(headers['dpop-nonce'] ?? '');
     if (nonce) this.dpop!.nonces.set(originOf(this.opts.origin!), nonce);
-    if (statusCode === 401 && nonce && this.proved && !this.nonceRetried && this.replayable && wantsDpopNonce(challenge)) {
-      this.nonceRetried = true;
-      return void (this.held = { statusCode, headers, statusMessage, chunks: [], size: 0, nonce: true });
-    }
-    // A 401 that blames the request, not the token (RFC 6750 §3.1), is not worth a refresh.
-    if (statusCode === 401 && this.retry && !this.retried && !REQUEST_ERROR.test(challenge)) {
-      // Forces a refresh only if this token is still current: a late 401 for a replaced one just retries.
-      this.session.invalidate(this.token!);
-      this.retried = true;
-      if (this.replayable) return void (this.held = { statusCode, headers, statusMessage, chunks: [], size: 0, nonce: false });
+    if (statusCode === 401) {
+      const challenge = String(headers['www-authenticate'] ?? '');
+      if (nonce && this.proved && !this.nonceRetried && this.replayable && wantsDpopNonce(challenge)) {
+        this.nonceRetried = true;
+        return void (this.held = { statusCode, headers, statusMessage, chunks: [], size: 0, nonce: true });
+      }
+      // A 401 that blames the request, not the token (RFC 6750 §3.1), is not worth a refresh.
+      if (this.retry && !this.retried && !REQUEST_ERROR.test(challenge)) {
+        // Forces a refresh only if this token is still current: a late 401 for a replaced one just retries.
+        this.session.invalidate(this.token!);
+        this.retried = true;
+        if (this.replayable) return void (this.held = { statusCode, headers, statusMessage, chunks: [], size: 0, nonce: false });
+      }
     }
     this.handler.onResponseStart?.(this.controller, statusCode, headers, statusMessage);
   }

@@ -1,6 +1,6 @@
 import { ConfigError, DisposedError } from '@tokenward/core';
 import type { Clock, GetTokenOptions, RefreshPolicy, Session } from '@tokenward/core';
-import { createDpopFetch, type DpopProver } from '@tokenward/core/dpop';
+import { createDpopFetch, type DpopKeyPair, type DpopProver } from '@tokenward/core/dpop';
 import { createClientAuth, isCryptoKey, readPrivateKey, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
 import { createClockOffset } from './clock-offset.js';
 import { createKeySession, type KeySessionContext } from './create-key-session.js';
@@ -77,7 +77,7 @@ export interface ClientCredentialsOptions extends TokenKey {
    * pair of this client's own. Use `dpopFetch` (or `dpopProver()` with the undici interceptor) to
    * send them. Without it, a DPoP token is refused (`ERR_INVALID_TOKEN_RESPONSE`).
    */
-  dpop?: boolean | CryptoKeyPair;
+  dpop?: boolean | DpopKeyPair;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { calculateThumbprint, generateKeyPair, generateProof } from 'dpop';
+import { calculateThumbprint, generateKeyPair, generateProof, type CryptoKey as WebCryptoKey } from 'dpop';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -14,6 +14,17 @@ export interface DpopProver {
   proof(method: string, url: string, options?: { accessToken?: string; nonce?: string }): Promise<string>;
 }
 
+/**
+ * A WebCrypto key pair: the shape of the DOM's `CryptoKeyPair` (any one fits), spelled with `dpop`'s
+ * key type, since Node's own types declare neither `CryptoKeyPair` nor a global `CryptoKey`.
+ * @example
+ * const keyPair: DpopKeyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+ */
+export interface DpopKeyPair {
+  readonly privateKey: WebCryptoKey;
+  readonly publicKey: WebCryptoKey;
+}
+
 // The methods fetch upper-cases (Fetch standard, "normalize a method"); any other is sent as written.
 const normalized = /^(?:delete|get|head|options|post|put)$/i;
 
@@ -26,7 +37,7 @@ const normalized = /^(?:delete|get|head|options|post|put)$/i;
  * const prover = await createDpopProver(keyPair);
  * const authFetch = createAuthFetch(session, { origins, fetch: createDpopFetch(prover) });
  */
-export async function createDpopProver(keyPair: CryptoKeyPair): Promise<DpopProver> {
+export async function createDpopProver(keyPair: DpopKeyPair): Promise<DpopProver> {
   const { privateKey, publicKey } = keyPair ?? {};
   if (privateKey?.type !== 'private' || publicKey?.type !== 'public' || !privateKey.usages.includes('sign')) {
     throw new ConfigError('A DPoP key pair needs a private key that can sign and its public key');
@@ -62,6 +73,6 @@ export async function createDpopProver(keyPair: CryptoKeyPair): Promise<DpopProv
  * @example
  * const prover = await createDpopProver(await generateDpopKeyPair());
  */
-export function generateDpopKeyPair(): Promise<CryptoKeyPair> {
+export function generateDpopKeyPair(): Promise<DpopKeyPair> {
   return generateKeyPair('ES256', { extractable: false });
 }
