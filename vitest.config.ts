@@ -17,6 +17,7 @@ export default defineConfig({
     alias: [
       { find: /^@tokenward\/core\/(ky|axios|internal|machine|otel|testing|dpop)$/, replacement: src('core/src/$1.ts') },
       { find: /^@tokenward\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@tokenward\/browser\/dpop$/, replacement: src('browser/src/dpop.ts') },
       { find: /^@tokenward\/browser$/, replacement: src('browser/src/index.ts') },
       { find: /^@tokenward\/node$/, replacement: src('node/src/index.ts') },
       { find: /^@tokenward\/server\/(conformance|otel)$/, replacement: src('server/src/$1.ts') },
