@@ -20,7 +20,12 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
     return error(403, 'csrf');
   }
   const presented = readCookie(request, cookies.refresh.name);
-  if (presented === undefined) return invalidGrant(ctx, meta, 'missing');
+  // Nothing to clear: a Set-Cookie here could delete the cookie a sign-in in another tab has just
+  // set while this (cookieless) boot refresh was in flight.
+  if (presented === undefined) {
+    ctx.options.onEvent({ type: 'invalid_grant', reason: 'missing' });
+    return error(401, 'invalid_grant');
+  }
   // A client gone before the rotation rotates nothing: the cookie other tabs hold stays current.
   if (request.signal.aborted) return error(499, 'client_closed_request');
   const { refused, jkt } = await dpopBinding(ctx, request, meta);
@@ -80,7 +85,7 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
 }
 
 /** 401 invalid_grant, and the refresh cookie goes: the client must sign in again. */
-function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream' | 'dpop_key'): Response {
+function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'unknown' | 'expired' | 'unsealable' | 'upstream' | 'dpop_key'): Response {
   if (reason) ctx.options.onEvent({ type: 'invalid_grant', reason });
   const headers = new Headers();
   clearCookie(headers, cookies.refresh, secure);
