@@ -145,6 +145,48 @@ describe('the live demo page', () => {
     expect(demo.auth.stats().reuseDetections).toBe(0);
   }, 30_000);
 
+  it('signs in through the local OpenID provider: its login and consent, then two tabs share each refresh, and sign-out revokes at the provider', async () => {
+    const oidc = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    oidc.setDefaultTimeout(10_000);
+    // The provider's development pages import a web font: there is no network here.
+    await oidc.route(/^https:\/\//, (route) => route.abort());
+    const first = await oidc.newPage();
+    await first.goto(demo.url);
+    await expect.poll(() => status(first), { timeout: 10_000 }).toBe('anonymous');
+    const logins = demo.auth.stats().logins;
+    await first.locator('#oidc-sign-in').click();
+    await first.waitForURL(`${demo.provider.issuer}/**`);
+    await first.fill('input[name=login]', 'demo');
+    await first.fill('input[name=password]', 'demo');
+    await first.click('button[type=submit]');
+    await first.locator('button[autofocus]').click(); // consent
+    await first.waitForURL(`${demo.url}/`);
+    await expect.poll(() => status(first), { timeout: 10_000 }).toBe('active');
+    expect([demo.provider.counts.token, demo.auth.stats().logins - logins]).toEqual([1, 1]); // the code exchange, one sign-in
+    await expect.poll(() => first.locator('#api-body').textContent(), { timeout: 5_000 }).toContain('demo');
+
+    const [second] = await Promise.all([oidc.waitForEvent('page'), first.locator('#open-tab').click()]);
+    await expect.poll(() => status(second), { timeout: 10_000 }).toBe('active');
+    const pages = [first, second];
+    // Refreshes through /auth/refresh as after a password sign-in: one request per cycle for both tabs.
+    const before = await quiet(pages);
+    await expect.poll(async () => Math.min(...(await Promise.all(pages.map(tab))).map((t, i) => t.received - before.tabs[i]!.received)), { timeout: 4 * ACCESS_TTL_SECONDS * 1000 }).toBeGreaterThanOrEqual(1);
+    const after = await quiet(pages);
+    const cycles = after.tabs[0]!.received - before.tabs[0]!.received;
+    expect(cycles).toBeGreaterThanOrEqual(1);
+    expect(after.tabs[1]!.received - before.tabs[1]!.received).toBe(cycles);
+    expect(after.server - before.server).toBe(cycles);
+    expect(after.tabs.map((t) => t.apiFailed)).toEqual(before.tabs.map((t) => t.apiFailed));
+
+    // Sign-out in one tab: both tabs signed out, and the provider's refresh token revoked there.
+    await second.locator('#sign-out').click();
+    await expect.poll(() => Promise.all(pages.map(status)), { timeout: 5_000 }).toEqual(['anonymous', 'anonymous']);
+    expect(demo.provider.counts.revocation).toBe(1);
+    expect(await first.locator('#oidc-sign-in').isVisible()).toBe(true);
+    expect(demo.auth.stats().reuseDetections).toBe(0);
+    await oidc.close();
+  }, 60_000);
+
   it('fits a 360 px wide phone screen: nothing wider than the viewport, counters two by two', async () => {
     const phone = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await phone.newPage();
