@@ -1,10 +1,18 @@
 // Two @tokenward/server instances with an OpenID upstream, sharing one real Redis: the provider's
-// refresh is one per family across both (the upstream lease), even when its holder is gone.
+// refresh is one per family across both (the upstream lease), even when its holder was killed.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { base64url } from 'jose';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { createAuthHandler, createOidcUpstream, type AuthEvent, type AuthHandler } from '@tokenward/server';
 import { CLIENT_ID, CLIENT_SECRET, ENCRYPTION_KEY, oidcSetup, type OidcSetup } from '../../server/test/helpers/oidc-setup.js';
 import { createRedisRefreshStore } from '../src/index.js';
+import type { UpstreamWorkerCommand, UpstreamWorkerReport } from './fixtures/upstream-worker.js';
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const worker = fileURLToPath(new URL('./fixtures/upstream-worker.ts', import.meta.url));
 
 const REFRESH_TIMEOUT_MS = 1_000;
 /** The instances' lease: the provider request's timeout plus the 5 s margin for the swap. */
@@ -23,7 +31,7 @@ interface Fleet {
   setup: OidcSetup;
   instances: AuthHandler[];
   events: AuthEvent[];
-  store: ReturnType<typeof createRedisRefreshStore>;
+  prefix: string;
   clock: { offset: number; now(): number };
 }
 
@@ -47,7 +55,7 @@ async function fleet(): Promise<Fleet> {
     await a.close();
     await b.close();
   });
-  return { setup, instances: [a, b], events, store: store(), clock };
+  return { setup, instances: [a, b], events, prefix, clock };
 }
 
 /** Signs alice in through the provider (at the helper's instance); the cookies a page would then send. */
@@ -58,11 +66,13 @@ async function signIn(setup: OidcSetup): Promise<{ cookie: string; csrf: string 
 }
 
 /** `CALLERS` page refreshes at once, presenting the same cookie, alternately at instance A and B. */
-async function burst({ instances, setup }: Fleet, page: { cookie: string; csrf: string }): Promise<{ statuses: number[]; cookies: Set<string> }> {
+async function burst({ instances, setup }: Fleet, page: { cookie: string; csrf: string }, onAnswer = () => {}): Promise<{ statuses: number[]; cookies: Set<string> }> {
   const answers = await Promise.all(
-    Array.from({ length: CALLERS }, (_, i) =>
-      instances[i % 2]!.handle(new Request(`${setup.app}/auth/refresh`, { method: 'POST', headers: { cookie: page.cookie, 'x-tokenward-csrf': page.csrf } })),
-    ),
+    Array.from({ length: CALLERS }, async (_, i) => {
+      const response = await instances[i % 2]!.handle(new Request(`${setup.app}/auth/refresh`, { method: 'POST', headers: { cookie: page.cookie, 'x-tokenward-csrf': page.csrf } }));
+      onAnswer();
+      return response;
+    }),
   );
   const refreshCookie = (response: Response) => response.headers.getSetCookie().find((line) => line.startsWith('tw_refresh='))?.split(';')[0];
   return { statuses: answers.map((response) => response!.status), cookies: new Set(answers.map((response) => refreshCookie(response!)!)) };
@@ -90,21 +100,37 @@ it(`${CALLERS} concurrent page refreshes split across two instances cost exactly
   expect(f.events.filter((event) => ['reuse', 'invalid_grant'].includes(event.type))).toEqual([]);
 }, 30_000);
 
-it('a lease left by a holder that died mid-refresh blocks the family only until its end; then exactly one instance refreshes', async () => {
+it('an instance killed mid-refresh, holding the lease, blocks the family only until the lease ends; then exactly one instance refreshes', async () => {
   const f = await fleet();
   const page = await signIn(f.setup);
-  const familyId = f.events.find((event) => event.type === 'login')!.familyId;
   f.clock.offset = 560_000;
-  // What a crashed instance leaves in Redis: its claim, never released.
-  const until = f.clock.now() + LEASE_MS;
-  expect(await f.store.claimUpstream(familyId, 'crashed-instance', until, f.clock.now())).toBe(true);
+  // A third instance, in its own process, takes the lease and is killed with its provider request in flight.
+  const child = fork(worker, {
+    cwd: root,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, REDIS_URL: redis.url, PREFIX: f.prefix, CLOCK_OFFSET: String(f.clock.offset), APP: f.setup.app, ISSUER: f.setup.issuer, CLIENT_ID, CLIENT_SECRET, ENCRYPTION_KEY: base64url.encode(ENCRYPTION_KEY), REFRESH_TIMEOUT_MS: String(REFRESH_TIMEOUT_MS) },
+  });
+  onTestFinished(() => void child.kill('SIGKILL'));
+  const report = (op: UpstreamWorkerReport['op']) => new Promise<void>((resolve) => child.on('message', (message: UpstreamWorkerReport) => message.op === op && resolve()));
+  await report('ready');
+  const holding = report('holding');
+  child.send({ op: 'refresh', ...page } satisfies UpstreamWorkerCommand);
+  await holding;
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  // The lease it left, as Redis holds it: "<holder> <until>" by the handlers' clock.
+  const familyId = f.events.find((event) => event.type === 'login')!.familyId;
+  const lease = await redis.client.get(`${f.prefix}lease:${familyId}`);
+  const leaseEnds = Number(lease!.split(' ')[1]) - f.clock.offset;
+  expect(leaseEnds).toBeLessThanOrEqual(Date.now() + LEASE_MS); // the bound: refreshTimeoutMs + 5 s
 
-  const answered = burst(f, page);
+  let answered = 0;
+  const result = burst(f, page, () => (answered += 1));
   // A second before the dead holder's lease ends, every caller still waits and the provider saw nothing.
-  await new Promise((resolve) => setTimeout(resolve, until - f.clock.now() - 1_000));
-  expect(f.setup.counts.token).toBe(1);
-  const result = await answered;
-  expect(result.statuses).toEqual(Array(CALLERS).fill(200));
+  await new Promise((resolve) => setTimeout(resolve, leaseEnds - Date.now() - 1_000));
+  expect([answered, f.setup.counts.token]).toEqual([0, 1]);
+  expect((await result).statuses).toEqual(Array(CALLERS).fill(200));
   expect(f.setup.counts.token).toBe(2);
   expect(f.events.filter((event) => ['reuse', 'invalid_grant'].includes(event.type))).toEqual([]);
   expect(f.events.filter((event) => event.type === 'refresh')).toHaveLength(1);
