@@ -75,6 +75,11 @@ export interface RefreshStore extends Partial<UpstreamLease> {
  *   of concurrent claims while no lease runs, exactly one resolves `true`.
  * - `releaseUpstream(id, holder)` ends `holder`'s lease and leaves another holder's untouched.
  * - `revokeFamily` and `prune` may drop the family's lease with it.
+ *
+ * @example
+ * if (await store.claimUpstream(family.id, holder, now + 15_000, now)) {
+ *   try { await refreshAtProvider(family); } finally { await store.releaseUpstream(family.id, holder); }
+ * }
  */
 export interface UpstreamLease {
   claimUpstream(familyId: string, holder: string, until: number, now: number): Promise<boolean>;
