@@ -8,7 +8,7 @@ const scenarios = [
   'test/**/*.test.ts',
   'packages/node/test/{traffic,outage,process-exit}.test.ts',
   'packages/browser/test/create-tab-coordinator.test.ts',
-  'packages/redis/test/{fleet,failover}.test.ts',
+  'packages/redis/test/{fleet,failover,upstream-refresh}.test.ts',
 ];
 
 export default defineConfig({
