@@ -20,7 +20,7 @@ interface Envelope<T extends string> {
 
 /**
  * What tabs say to each other. `hello`: a new tab asks for a live token (answered with `tokens`, or
- * without one by a `hello` to it, so that it joins the others' lock round). `locked`: the lock moved (a
+ * without one by a `hello` to it, so that it takes the others' epoch and lock round). `locked`: the lock moved (a
  * tab got it, or let go of it without a result), so waiters restart their count of a stuck holder. `tokens`: a refresh result,
  * a sign-in, or an answer to `hello` (`to`). `failed`: a refresh failed and may be retried later.
  * `signed-out` and `expired` end the session everywhere. Exclusion is the lock's job, not a message's.
