@@ -94,8 +94,10 @@ const handlers: Handlers = {
       return [{ ...handoff, own, ended: undefined }, [post(state, config, now, { type: 'tokens', token: own, signedIn: false }), done]];
     }
     if (outcome.kind === 'failed') return [handoff, [post(state, config, now, { type: 'failed', retryAfterMs: outcome.retryAfterMs }), done]];
-    // Refused: the session is over in every tab.
-    const ended = { ...handoff, epoch: bump(state, now), own: undefined, ended: 'expired' as const };
+    // Refused: the session is over in every tab. One epoch past the refresh's own, not the wall
+    // clock's: later than any result it could have raced, earlier than a sign-in elsewhere meanwhile
+    // (the refusal may be its doing: the old cookie's family ended), which then wins in every tab.
+    const ended = { ...handoff, epoch: state.epoch + 1, own: undefined, ended: 'expired' as const };
     return [ended, [post(ended, config, now, { type: 'expired', reason: safeReason(outcome.reason) }), done]];
   },
 

@@ -87,6 +87,20 @@ describe('coordinator transition', () => {
     expect(transition(booted, { type: 'message', now: T0, message: answer }, config)[0]).toEqual(booted);
   });
 
+  it('a refused refresh ends the session one epoch past its own: a sign-in elsewhere meanwhile still wins', () => {
+    let [state] = transition(booted, { type: 'request', now: T0, id: 1, replaces: undefined }, config);
+    [state] = transition(state, { type: 'granted', now: T0, id: 1 }, config);
+    // Another tab signs in (a new cookie family) while this refresh, with the old cookie, is refused.
+    const [expired, effects] = transition(state, { type: 'settled', now: T0 + 80, id: 1, outcome: { kind: 'expired', reason: 'invalid_grant' } }, config);
+    expect(effects).toContainEqual({ type: 'post', message: { v: 1, type: 'expired', from: 'me', gen: 1, round: 0, at: T0 + 80, reason: 'invalid_grant' } });
+    const signIn = { v: 1, type: 'tokens', from: 'peer', gen: T0 + 50, at: T0 + 50, token, signedIn: true } as const;
+    const [after, delivered] = transition(expired, { type: 'message', now: T0 + 90, message: signIn }, config);
+    expect([after.own, delivered]).toEqual([token, [{ type: 'deliver', message: { type: 'tokens', token, signedIn: true } }]]);
+    // A result from before the refusal (epoch 0) is history.
+    const late = { ...signIn, gen: 0, signedIn: false };
+    expect(transition(expired, { type: 'message', now: T0 + 90, message: late }, config)[1]).toEqual([]);
+  });
+
   it("counts a peer's epoch at most 1 s past its message's stamp", () => {
     const [state] = message({ type: 'signed-out', gen: Number.MAX_SAFE_INTEGER });
     expect(state.epoch).toBe(T0 + 1_000);
