@@ -1,6 +1,7 @@
 // The cross-tab protocol under a simulated browser (./simulation/simulated-browser.ts): 2 to 8 tabs of
 // the pure session and coordinator machines, a channel that delays, reorders, duplicates and drops,
-// tabs that freeze, close and open, hostile messages, a Web Locks lock manager and a strict server.
+// tabs that freeze, close and open, hostile messages, a Web Locks lock manager and a strict server
+// whose refreshes may hang (until the tab's timeout aborts them) or fail transiently.
 // Deterministic: the seed is fixed in CI (test/setup/fast-check-seed.ts); `npm run fuzz` draws a new
 // one, prints it, and runs many more.
 import fc from 'fast-check';
