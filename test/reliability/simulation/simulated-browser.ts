@@ -2,8 +2,7 @@
 // coordinator machine (both pure), over a channel that delays, reorders, duplicates and drops, a lock
 // manager with the Web Locks semantics (FIFO per name, released when a tab closes, kept by a frozen
 // tab), and a server with rotating refresh tokens and strict reuse detection that can hang and fail
-// transiently. No timers, no promises:
-// thousands of runs take seconds, and a seed replays one exactly.
+// transiently. No timers, no promises: thousands of runs take seconds, and a seed replays one exactly.
 import { type RefreshPolicy, type SharedToken } from '@tokenward/core';
 import { initialState, transition as sessionTransition, type MachineEvent, type MachineState } from '@tokenward/core/machine';
 import { RefreshFailedError } from '@tokenward/core';
