@@ -90,6 +90,20 @@ export function testStore(createStore: () => RefreshStore | Promise<RefreshStore
       await done();
     });
 
+    it("keeps a family's DPoP key thumbprint through every rotation; a refresh without it changes nothing", async () => {
+      const { families, done } = await setup();
+      const { token, family } = await families.create('alice', {}, 'bearer', undefined, 'jkt-of-the-key');
+      expect(family.jkt).toBe('jkt-of-the-key');
+      expect(await families.refresh(token)).toEqual({ kind: 'invalid', reason: 'dpop_key' });
+      const rotated = await families.refresh(token, { jkt: 'jkt-of-the-key' });
+      expect([rotated.kind, rotated.kind === 'rotated' && rotated.family.jkt]).toEqual(['rotated', 'jkt-of-the-key']);
+      const child = rotated.kind === 'rotated' ? rotated.token : '';
+      expect((await families.find(child))?.jkt).toBe('jkt-of-the-key');
+      expect(await families.refresh(child, { jkt: 'another-key' })).toEqual({ kind: 'invalid', reason: 'dpop_key' });
+      expect((await families.find(child))?.version).toBe(2);
+      await done();
+    });
+
     it('revokes every family of a user, and only those', async () => {
       const { store, families, done } = await setup();
       const [laptop, phone, other] = await Promise.all([

@@ -4,7 +4,8 @@ const ALG = 'ES256';
 // RFC 9068: a distinct type stops an ID token or another JWT from passing as an access token.
 const TYP = 'at+jwt';
 // Registered claims the issuer sets itself; `authenticate` cannot override them.
-const RESERVED = new Set(['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti']);
+// `cnf` too: only a proven DPoP key binds a token.
+const RESERVED = new Set(['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'cnf']);
 
 export interface KeyRingOptions {
   issuer: string;
@@ -23,7 +24,8 @@ export interface SignedAccessToken {
 }
 
 export interface KeyRing {
-  sign(sub: string, claims: Readonly<Record<string, unknown>>): Promise<SignedAccessToken>;
+  /** `jkt`: bind the token to that DPoP key (`cnf.jkt`, RFC 9449 6.1). */
+  sign(sub: string, claims: Readonly<Record<string, unknown>>, jkt?: string): Promise<SignedAccessToken>;
   /** The current public key and the previous one. */
   jwks(): Promise<JSONWebKeySet>;
   close(): void;
@@ -79,11 +81,12 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   timer?.unref?.();
 
   return {
-    async sign(sub, claims) {
+    async sign(sub, claims, jkt) {
       const { current: key } = await current();
       const iat = Math.floor(clock() / 1000);
       const exp = iat + options.accessTtlSeconds;
       const custom = Object.fromEntries(Object.entries(claims).filter(([name]) => !RESERVED.has(name)));
+      if (jkt !== undefined) custom.cnf = { jkt };
       const token = await new SignJWT(custom)
         .setProtectedHeader({ alg: ALG, kid: key.jwk.kid!, typ: TYP })
         .setIssuer(options.issuer)

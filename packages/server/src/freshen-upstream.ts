@@ -1,6 +1,7 @@
 import type { UpstreamTokens } from './create-oidc-upstream.js';
 import type { SignedAccessToken } from './create-key-ring.js';
 import { sha256 } from './crypto.js';
+import { boundKey } from './dpop-binding.js';
 import type { HandlerContext } from './handler-context.js';
 import type { FamilyRecord } from './refresh-store.js';
 
@@ -66,5 +67,5 @@ export async function accessTokenFor(ctx: HandlerContext, family: FamilyRecord):
       return { token: tokens.accessToken, exp, expiresIn: Math.max(1, exp - Math.floor(ctx.options.clock() / 1000)) };
     }
   }
-  return ctx.keys.sign(family.sub, family.claims);
+  return ctx.keys.sign(family.sub, family.claims, boundKey(family));
 }

@@ -28,6 +28,12 @@ export interface FamilyRecord {
   /** The current token sealed under a key only the holder of `previous` can derive, for grace answers until `sealedUntil`. */
   readonly sealed?: string;
   readonly sealedUntil?: number;
+  /**
+   * With DPoP: the RFC 7638 thumbprint of the key the session is bound to. Set once (at the login
+   * or the first refresh that carried a proof) and kept by every rotation: a refresh without a
+   * proof of this key is refused, so the refresh cookie alone is useless.
+   */
+  readonly jkt?: string;
   /** With an OpenID upstream: the provider's tokens, encrypted (JWE dir/A256GCM) under the upstream's key. */
   readonly upstream?: string;
 }

@@ -17,7 +17,7 @@ export function sessionResponse(ctx: HandlerContext, meta: RequestMeta, grant: S
     setCookie(headers, cookies.access, grant.access.token, expiresIn, secure);
     return json(200, { token_type: 'cookie', expires_in: expiresIn }, headers);
   }
-  return json(200, { access_token: grant.access.token, token_type: 'Bearer', expires_in: expiresIn }, headers);
+  return json(200, { access_token: grant.access.token, token_type: grant.family.jkt === undefined ? 'Bearer' : 'DPoP', expires_in: expiresIn }, headers);
 }
 
 /** The refresh cookie, and the CSRF cookie at sign-in: what a password login and an OpenID callback both set. */
