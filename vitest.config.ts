@@ -8,15 +8,16 @@ const scenarios = [
   'test/**/*.test.ts',
   'packages/node/test/{traffic,outage,process-exit}.test.ts',
   'packages/browser/test/create-tab-coordinator.test.ts',
-  'packages/redis/test/{fleet,failover}.test.ts',
+  'packages/redis/test/{fleet,failover,upstream-refresh}.test.ts',
 ];
 
 export default defineConfig({
   resolve: {
     // Unit tests run against sources; test/ scenarios load built bundles where they need them.
     alias: [
-      { find: /^@tokenward\/core\/(ky|axios|internal|machine|otel|testing)$/, replacement: src('core/src/$1.ts') },
+      { find: /^@tokenward\/core\/(ky|axios|internal|machine|otel|testing|dpop)$/, replacement: src('core/src/$1.ts') },
       { find: /^@tokenward\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@tokenward\/browser\/dpop$/, replacement: src('browser/src/dpop.ts') },
       { find: /^@tokenward\/browser$/, replacement: src('browser/src/index.ts') },
       { find: /^@tokenward\/node$/, replacement: src('node/src/index.ts') },
       { find: /^@tokenward\/server\/(conformance|otel)$/, replacement: src('server/src/$1.ts') },

@@ -1,5 +1,6 @@
 // `npm start`: installs what is missing, builds the packages and the demo page, then runs the demo:
-// the reference auth server with the page on http://127.0.0.1:PORT (8-second access tokens), and the
+// the reference auth server with the page on http://127.0.0.1:PORT (8-second access tokens) and a
+// local OpenID provider to sign in with (127.0.0.1, a free port), and the
 // service-to-service demo printing its token lifecycle in this terminal. Ctrl-C stops everything.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -59,6 +60,7 @@ function banner(url) {
     `tokenward demo   ${paint('1;36', url)}`,
     '',
     'Open it, sign in as demo / demo, then "Open another tab".',
+    'Or "Sign in with the local OpenID provider": a real oidc-provider on 127.0.0.1.',
     'Access tokens live 8 seconds: every tab refreshes, one request for all of them.',
   ];
   const width = Math.max(...lines.map((line) => line.replace(/\x1b\[[\d;]*m/g, '').length)) + 4;

@@ -73,6 +73,24 @@ async function quiet(pages: Page[]) {
   }
 }
 
+/**
+ * Waits for at least `atLeast` refresh cycles: each tab receives each new token once, and each cost
+ * one request, fetched by one tab; refreshed ahead of expiry, so no API call failed meanwhile.
+ */
+async function refreshCycles(pages: Page[], atLeast: number) {
+  const before = await quiet(pages);
+  await expect.poll(async () => Math.min(...(await Promise.all(pages.map(tab))).map((t, i) => t.received - before.tabs[i]!.received)), { timeout: 4 * ACCESS_TTL_SECONDS * 1000 }).toBeGreaterThanOrEqual(atLeast);
+  const after = await quiet(pages);
+  const cycles = after.tabs[0]!.received - before.tabs[0]!.received;
+  const fetched = after.tabs.reduce((sum, t) => sum + t.local, 0) - before.tabs.reduce((sum, t) => sum + t.local, 0);
+  expect(cycles).toBeGreaterThanOrEqual(atLeast);
+  expect(after.tabs[1]!.received - before.tabs[1]!.received).toBe(cycles);
+  expect(fetched).toBe(cycles);
+  expect(after.server - before.server).toBe(cycles);
+  expect(after.tabs.map((t) => t.apiFailed)).toEqual(before.tabs.map((t) => t.apiFailed));
+  return { before, after, cycles };
+}
+
 describe('the live demo page', () => {
   it('two tabs share one refresh per cycle, show the server its own counters, and sign out together', async () => {
     const first = await context.newPage();
@@ -86,18 +104,7 @@ describe('the live demo page', () => {
     await expect.poll(() => status(second), { timeout: 10_000 }).toBe('active');
     const pages = [first, second];
 
-    // Two refresh cycles: each tab receives each new token once, and each cost one request.
-    const before = await quiet(pages);
-    await expect.poll(async () => Math.min(...(await Promise.all(pages.map(tab))).map((t, i) => t.received - before.tabs[i]!.received)), { timeout: 4 * ACCESS_TTL_SECONDS * 1000 }).toBeGreaterThanOrEqual(2);
-    const after = await quiet(pages);
-    const cycles = after.tabs[0]!.received - before.tabs[0]!.received;
-    const fetched = after.tabs.reduce((sum, t) => sum + t.local, 0) - before.tabs.reduce((sum, t) => sum + t.local, 0);
-    expect(cycles).toBeGreaterThanOrEqual(2);
-    expect(after.tabs[1]!.received - before.tabs[1]!.received).toBe(cycles);
-    expect(fetched).toBe(cycles);
-    expect(after.server - before.server).toBe(cycles);
-    // Refreshed ahead of expiry: no API call failed meanwhile.
-    expect(after.tabs.map((t) => t.apiFailed)).toEqual(before.tabs.map((t) => t.apiFailed));
+    const { before, after, cycles } = await refreshCycles(pages, 2);
     console.log(`demo: ${cycles} refresh cycles, ${after.server - before.server} refresh requests, tokens fetched per tab ${after.tabs.map((t, i) => t.local - before.tabs[i]!.local).join('/')}`);
 
     // What the page shows is what the server counts (the page polls once a second).
@@ -144,6 +151,46 @@ describe('the live demo page', () => {
     for (const page of [first, second]) await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 5_000 }).toContain('invalid_grant');
     expect(demo.auth.stats().reuseDetections).toBe(0);
   }, 30_000);
+
+  it('signs in through the local OpenID provider: its login and consent, then two tabs share each refresh, and sign-out revokes at the provider', async () => {
+    const oidc = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    oidc.setDefaultTimeout(10_000);
+    // The provider's development pages import a web font: there is no network here.
+    await oidc.route(/^https:\/\//, (route) => route.abort());
+    const first = await oidc.newPage();
+    await first.goto(demo.url);
+    await expect.poll(() => status(first), { timeout: 10_000 }).toBe('anonymous');
+    const logins = demo.auth.stats().logins;
+    await first.locator('#oidc-sign-in').click();
+    await first.waitForURL(`${demo.provider.issuer}/**`);
+    await first.fill('input[name=login]', 'demo');
+    await first.fill('input[name=password]', 'demo');
+    await first.click('button[type=submit]');
+    await first.locator('button[autofocus]').click(); // consent
+    await first.waitForURL(`${demo.url}/`);
+    await expect.poll(() => status(first), { timeout: 10_000 }).toBe('active');
+    expect([demo.provider.counts.token, demo.auth.stats().logins - logins]).toEqual([1, 1]); // the code exchange, one sign-in
+    await expect.poll(() => first.locator('#api-body').textContent(), { timeout: 5_000 }).toContain('demo');
+
+    const [second] = await Promise.all([oidc.waitForEvent('page'), first.locator('#open-tab').click()]);
+    await expect.poll(() => status(second), { timeout: 10_000 }).toBe('active');
+    const pages = [first, second];
+    // Refreshes through /auth/refresh as after a password sign-in: one request per cycle for both tabs.
+    await refreshCycles(pages, 1);
+    // A reload boots signed in again, from the cookies (the provider is not asked).
+    await first.reload();
+    await expect.poll(() => status(first), { timeout: 10_000 }).toBe('active');
+    expect(demo.provider.counts.token).toBe(1);
+
+    // Sign-out in one tab: both tabs signed out, and the provider's refresh token revoked there.
+    await second.locator('#sign-out').click();
+    await expect.poll(() => Promise.all(pages.map(status)), { timeout: 5_000 }).toEqual(['anonymous', 'anonymous']);
+    // The page is signed out before its sign-out request is answered: the revocation follows.
+    await expect.poll(() => demo.provider.counts.revocation, { timeout: 5_000 }).toBe(1);
+    expect(await first.locator('#oidc-sign-in').isVisible()).toBe(true);
+    expect(demo.auth.stats().reuseDetections).toBe(0);
+    await oidc.close();
+  }, 60_000);
 
   it('fits a 360 px wide phone screen: nothing wider than the viewport, counters two by two', async () => {
     const phone = await browser.newContext({ viewport: { width: 360, height: 740 } });

@@ -58,6 +58,8 @@ export function createAuthServer(options?: AuthServerOptions): AuthServer {
     secure: resolved.secure,
     rateLimit: resolved.rateLimit,
     clock: resolved.clock,
+    upstream: resolved.upstream,
+    upstreamClaims: ({ sub }) => ({ role: resolved.users.find((user) => user.username === sub)?.role ?? 'user' }),
     onEvent: (event) => {
       const stat = COUNTED[event.type];
       if (stat) stats.count(stat);

@@ -1,4 +1,4 @@
-import type { AuthHandlerOptions } from '@tokenward/server';
+import type { AuthHandlerOptions, OidcUpstream } from '@tokenward/server';
 
 /** A demo account. A real server stores a password hash (scrypt, argon2), never the password. */
 export interface AuthUser {
@@ -53,6 +53,11 @@ export interface AuthServerOptions {
   extraRoutes?: readonly ExtraRoute[];
   /** Serve this directory at `/` (`index.html` for `/`) when no route matches. */
   staticDir?: string;
+  /**
+   * An OpenID provider to sign in with, next to the password login (`GET /auth/login`,
+   * `/auth/callback`); the role comes from the demo account of the same name, else `user`.
+   */
+  upstream?: OidcUpstream;
 }
 
 export interface ResolvedOptions {
@@ -71,6 +76,7 @@ export interface ResolvedOptions {
   clock: () => number;
   extraRoutes: readonly ExtraRoute[];
   staticDir: string | undefined;
+  upstream: OidcUpstream | undefined;
 }
 
 const DEFAULT_USERS: readonly AuthUser[] = [
@@ -97,5 +103,6 @@ export function resolveOptions(options: AuthServerOptions = {}): ResolvedOptions
     clock: options.clock ?? Date.now,
     extraRoutes: options.extraRoutes ?? [],
     staticDir: options.staticDir,
+    upstream: options.upstream,
   };
 }

@@ -39,6 +39,12 @@ export function wireActions({ session, mode, offline, log, user }: ActionsOption
     }
   });
 
+  // The backend-for-frontend: the server runs the code flow with the provider and comes back here
+  // with the same cookies as a password sign-in; the page boots its session from them.
+  byId('oidc-sign-in').addEventListener('click', () => {
+    location.assign(`/auth/login?${new URLSearchParams({ returnTo: location.pathname + location.search, mode })}`);
+  });
+
   byId('open-tab').addEventListener('click', () => window.open(location.href, '_blank'));
 
   byId('sign-out').addEventListener('click', () => {
@@ -74,6 +80,7 @@ export function wireActions({ session, mode, offline, log, user }: ActionsOption
   return (status) => {
     const signedIn = status === 'active' || status === 'refreshing' || status === 'backoff';
     form.hidden = signedIn || status === 'unknown';
+    byId('sign-in-alt').hidden = form.hidden;
     byId<HTMLButtonElement>('sign-out').disabled = !signedIn;
     byId<HTMLButtonElement>('revoke').disabled = !signedIn;
   };

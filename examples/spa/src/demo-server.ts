@@ -1,7 +1,9 @@
-// The demo's backend (Node): the reference auth server, serving the built page at `/`.
+// The demo's backend (Node): the reference auth server, serving the built page at `/`, and the
+// local OpenID provider it also signs in with.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDemoProvider, type DemoProvider } from '../../auth-server/src/demo-provider.js';
 import { createAuthServer, listen, type AuthServer } from '../../auth-server/src/index.js';
 
 export interface DemoServerOptions {
@@ -13,12 +15,16 @@ export interface DemoServerOptions {
   accessTtlSeconds?: number;
   /** The built page. Default `examples/spa/dist`. */
   staticDir?: string;
+  /** The local OpenID provider's access-token lifetime. Default 60 s. */
+  providerAccessTtlSeconds?: number;
 }
 
 export interface DemoServer {
   url: string;
   /** The auth server itself: its counters, as the page shows them. */
   auth: AuthServer;
+  /** The local OpenID provider ("sign in with the local OpenID provider"). */
+  provider: DemoProvider;
   close(): Promise<void>;
 }
 
@@ -38,19 +44,26 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   if (!existsSync(join(staticDir, 'index.html'))) {
     throw new Error(`demo: the page is not built in ${staticDir} (run \`npm run build -w @tokenward/example-spa\`)`);
   }
-  const auth = createAuthServer({ accessTtlSeconds, staticDir });
+  // The provider registers the app's callback URL, known once the app listens (port 0 picks one):
+  // the listener forwards to the auth server made right after.
+  let forward: AuthServer['handle'] = async () => new Response(null, { status: 503 });
+  const http = await listen({ handle: (request, context) => forward(request, context) }, { port, host });
+  let provider: DemoProvider;
   try {
-    const http = await listen(auth, { port, host });
-    return {
-      url: http.url,
-      auth,
-      async close() {
-        await http.close();
-        auth.close();
-      },
-    };
+    provider = await startDemoProvider({ appUrl: http.url, accessTtlSeconds: options.providerAccessTtlSeconds });
   } catch (error) {
-    auth.close();
+    await http.close();
     throw error;
   }
+  const auth = createAuthServer({ accessTtlSeconds, staticDir, upstream: provider.upstream });
+  forward = auth.handle;
+  return {
+    url: http.url,
+    auth,
+    provider,
+    async close() {
+      await Promise.all([http.close(), provider.close()]);
+      await auth.close();
+    },
+  };
 }

@@ -16,7 +16,7 @@ export interface SessionViewOptions {
 
 const TEXT: Record<SessionStatus, string> = {
   unknown: 'Starting: asking the other tabs for a live token, then the server.',
-  anonymous: 'Not signed in. Sign in below (demo / demo).',
+  anonymous: 'Not signed in. Sign in below (demo / demo), or through the local OpenID provider.',
   active: 'Signed in. The token is refreshed ahead of expiry, once for all tabs.',
   refreshing: 'Refreshing: one request for every tab. The current token stays usable.',
   backoff: 'A refresh failed for a transient reason: retrying with backoff. The current token stays usable while it is valid.',

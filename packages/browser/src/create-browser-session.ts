@@ -1,5 +1,5 @@
 import { ConfigError, createAuthFetch, createSession } from '@tokenward/core';
-import { systemClock } from '@tokenward/core/internal';
+import { bearer, systemClock } from '@tokenward/core/internal';
 import { SignOutFailedError } from './sign-out-failed-error.js';
 import type { Session, SessionOptions } from '@tokenward/core';
 import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
@@ -91,7 +91,9 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
     // Built without object spread: spreading two objects costs V8 about half a microsecond a request.
     headers(token, method) {
       const headers = SAFE_METHODS.test(method) ? {} : csrf();
-      if (token.accessToken !== undefined) headers.authorization = `Bearer ${token.accessToken}`;
+      // The token's own scheme: `DPoP` for a DPoP-bound token (a createDpopFetch signs those).
+      const { authorization } = bearer(token);
+      if (authorization) headers.authorization = authorization;
       return headers;
     },
   });

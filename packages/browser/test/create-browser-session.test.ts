@@ -44,6 +44,14 @@ afterEach(() => {
 });
 
 describe('createBrowserSession', () => {
+  it('sends a DPoP-bound token under its own scheme, DPoP (a createDpopFetch adds the proof)', async () => {
+    const server = stubServer({ refresh: () => Response.json({ access_token: 'bound-token', token_type: 'DPoP', expires_in: 300 }) });
+    const session = create({ fetch: server.fetch, channel: false });
+    await session.ready();
+    await session.fetch('/api/me');
+    expect(server.calls.at(-1)!.headers.authorization).toBe('DPoP bound-token');
+  });
+
   it('boots with one refresh, then sends the bearer token, and the CSRF header only on state-changing requests', async () => {
     const server = stubServer();
     document.cookie = 'tw_csrf=double-submit; Path=/';

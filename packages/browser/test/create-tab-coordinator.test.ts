@@ -116,6 +116,26 @@ describe('createTabCoordinator', () => {
     expect(auth.stats.reuse).toBe(0);
   });
 
+  it('after a refresh hangs until its timeout, exactly one tab refreshes: the waiters granted the lock late let it go', async () => {
+    // The server rotates, then its answer takes 40 ms back: a tab that gives up meanwhile loses the token.
+    const auth = createFakeAuth({ ttl: 60, delay: (call) => (call === 2 ? 60_000 : 15), transit: 40 });
+    const opened = open(3, freshChannel(), auth.refresh);
+    await Promise.all(opened.map((tab) => tab.session.getAccessToken()));
+    const [holder, ...waiters] = opened;
+    void holder!.session.refresh().catch(() => {});
+    await eventually(() => expect(auth.stats.requests).toBe(2));
+    // Both wait out the hung holder: granted the lock at its timeout, each has only ms of its own
+    // left. Neither sends a request its timeout would abort after the rotation.
+    const waited = await Promise.all(waiters.map((tab) => tab.session.refresh().catch((error: { code?: string }) => error.code)));
+    expect(waited).toEqual(['ERR_REFRESH_FAILED', 'ERR_REFRESH_FAILED']);
+    expect(auth.stats.requests).toBe(2);
+    // The first retry, with a whole timeout, refreshes for all three: one rotation for the one expiry.
+    await eventually(() => expect(opened.map((tab) => tab.session.getSnapshot().status)).toEqual(['active', 'active', 'active']), 3000);
+    expect(await Promise.all(opened.map((tab) => tab.session.getAccessToken()))).toEqual(['access-3', 'access-3', 'access-3']);
+    await sleep(FAST.lockWaitMs);
+    expect(auth.stats).toMatchObject({ requests: 3, successes: 2, reuse: 0 });
+  });
+
   it('a waiter granted the lock after a peer refreshed uses that token and calls no server', async () => {
     const auth = createFakeAuth({ ttl: 60, delay: 80 });
     const [a, b, c] = open(3, freshChannel(), auth.refresh);

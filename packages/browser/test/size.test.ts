@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const src = fileURLToPath(new URL('../src/', import.meta.url));
 // The limit scripts/size.mjs enforces on the built package (10 kB target, see there).
-const BUDGET = 10.25 * 1024;
+const BUDGET = Math.floor(10.35 * 1024);
 
 /** The entry as an app would ship it: bundled with every dependency, minified. */
 async function bundle(): Promise<string> {
@@ -35,7 +35,9 @@ describe('@tokenward/browser bundle', () => {
   it('never touches web storage, IndexedDB, cookies for writing, or unload events in its own code', () => {
     for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'))) {
       const code = readFileSync(`${src}${file}`, 'utf8').replace(/\/\*\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-      expect(code, file).not.toMatch(/localStorage|sessionStorage|indexedDB|document\.cookie\s*=|['"](before)?unload['"]|pagehide/);
+      // The one exception, in its own entry (@tokenward/browser/dpop): DPoP key handles in IndexedDB, never key material.
+      const indexedDB = file === 'load-dpop-key-pair.ts' ? '' : '|indexedDB';
+      expect(code, file).not.toMatch(new RegExp(`localStorage|sessionStorage${indexedDB}|document\\.cookie\\s*=|['"](before)?unload['"]|pagehide`));
     }
   });
 

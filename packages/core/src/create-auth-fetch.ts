@@ -1,5 +1,6 @@
 import { isTokenwardError } from './errors.js';
 import { createOriginCheck } from './create-origin-check.js';
+import { REQUEST_ERROR } from './rules/www-authenticate.js';
 import type { Session, TokenSet } from './types.js';
 
 export interface AuthFetchOptions {
@@ -7,7 +8,7 @@ export interface AuthFetchOptions {
   origins?: readonly string[];
   /** The fetch to wrap. Default: the global `fetch`, looked up on every call. */
   fetch?: typeof fetch;
-  /** Retry once with a fresh token when an allowed origin answers 401. Default true. */
+  /** Retry once with a fresh token when an allowed origin answers 401 refusing the token. Default true. */
   retryUnauthorized?: boolean;
   /** Headers to add for a request to an allowed origin. Default: `Authorization: Bearer <token>`. */
   headers?: (token: TokenSet, method: string) => Record<string, string>;
@@ -17,7 +18,8 @@ export interface AuthFetchOptions {
 
 /**
  * Wraps `fetch` so that requests to allowed origins carry a valid token: it waits for a refresh in
- * flight, and after a 401 it refreshes (only if that token is still current) and retries once.
+ * flight, and after a 401 that refuses the token (a challenge with no `error`, or `invalid_token`)
+ * it refreshes (only if that token is still current) and retries once.
  * @example
  * const authFetch = createAuthFetch(session, { origins: ['https://api.example.com'] });
  * const response = await authFetch('https://api.example.com/me');
@@ -43,7 +45,8 @@ export function createAuthFetch(session: Session, options: AuthFetchOptions = {}
 
     const token = await session.getTokenSet({ signal });
     const response = await send(target, token);
-    if (response.status !== 401 || !retryUnauthorized) return response;
+    // A 401 that blames the request, not the token (RFC 6750 §3.1), is not worth a refresh.
+    if (response.status !== 401 || !retryUnauthorized || REQUEST_ERROR.test(response.headers.get('www-authenticate')!)) return response;
 
     // Forces a refresh only if `token` is still current: a late 401 for a replaced token just retries.
     session.invalidate(token);

@@ -38,7 +38,7 @@ export function createOriginCheck(origins: readonly string[] | undefined): (url:
 }
 
 /** What fetch resolves relative URLs against: the document's base URL, or the worker's location. */
-function baseUrl(): string | undefined {
+export function baseUrl(): string | undefined {
   const scope = globalThis as { document?: { baseURI?: unknown }; location?: { href?: unknown } };
   const base = scope.document?.baseURI ?? scope.location?.href;
   return typeof base === 'string' ? base : undefined;

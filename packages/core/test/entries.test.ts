@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as main from '../src/index.js';
 import * as machine from '../src/machine.js';
+import * as dpop from '../src/dpop.js';
 
 describe('entries', () => {
   it('keep the main entry to the application API, the machine behind its own subpath', () => {
@@ -23,5 +24,6 @@ describe('entries', () => {
       ].sort(),
     );
     expect(Object.keys(machine).sort()).toEqual(['defaultPolicy', 'initialState', 'transition']);
+    expect(Object.keys(dpop).sort()).toEqual(['createDpopFetch', 'createDpopProver', 'generateDpopKeyPair']);
   });
 });

@@ -1,5 +1,6 @@
-import type { Session, TokenSet } from '@tokenward/core';
-import { bearer, createOriginCheck, isOneShot } from '@tokenward/core/internal';
+import { ConfigError, type Session, type TokenSet } from '@tokenward/core';
+import type { DpopProver } from '@tokenward/core/dpop';
+import { REQUEST_ERROR, bearer, createOriginCheck, isOneShot, wantsDpopNonce } from '@tokenward/core/internal';
 import { StableController } from './stable-controller.js';
 
 // undici's dispatch API (undici 7 and 8), as far as the interceptor uses it. Declared here so that
@@ -34,15 +35,28 @@ export type AnyDispatch = (options: never, handler: never) => boolean;
 export interface AuthInterceptorOptions {
   /** Origins that receive the token (required). */
   origins: readonly string[];
-  /** Retry once with a fresh token when an allowed origin answers 401. Default true. */
+  /** Retry once with a fresh token when an allowed origin answers 401 refusing the token. Default true. */
   retryUnauthorized?: boolean;
+  /**
+   * Signs a fresh DPoP proof (RFC 9449) for each request whose token is DPoP-bound, and retries a
+   * 401 `use_dpop_nonce` once with the server's nonce (kept per origin). Without it, a DPoP-bound
+   * token is not sent: the request fails with `ERR_CONFIG`.
+   */
+  dpop?: DpopProver;
+}
+
+/** The DPoP state of one interceptor: its prover and the latest nonce of each origin. */
+interface DpopState {
+  readonly prover: DpopProver;
+  readonly nonces: Map<string, string>;
 }
 
 /**
  * An undici interceptor that gives every request to an allowed origin a valid token, with the
  * guarantees of `createAuthFetch`: decided on the origin the request is dispatched to, one refresh
  * however many requests meet a 401, a late 401 for a replaced token refreshes nothing, one retry
- * when the body can be sent again (strings, buffers, no body; not streams, nor `fetch` bodies).
+ * when the body can be sent again (strings, buffers, no body; not streams, nor `fetch` bodies). A
+ * 401 whose challenge blames the request (an `error` other than `invalid_token`) refreshes nothing.
  * @example
  * const dispatcher = new Agent().compose(createAuthInterceptor(session, { origins: ['https://api.example.com'] }));
  * const { body } = await request('https://api.example.com/me', { dispatcher });
@@ -50,12 +64,13 @@ export interface AuthInterceptorOptions {
 export function createAuthInterceptor(session: Session, options: AuthInterceptorOptions): <D extends AnyDispatch>(dispatch: D) => D {
   const targetOf = createOriginCheck(options?.origins);
   const retry = options?.retryUnauthorized !== false;
+  const dpop: DpopState | undefined = options?.dpop ? { prover: options.dpop, nonces: new Map() } : undefined;
   return <D extends AnyDispatch>(next: D): D => {
     const dispatch = next as unknown as Dispatch;
     return function authDispatch(opts: DispatchOptions, handler: DispatchHandler): boolean {
       // Without an origin (a bare Client or Pool on undici 7) nothing says where it goes: no token.
       if (opts.origin === undefined || targetOf(originOf(opts.origin)) === undefined) return dispatch(opts, handler);
-      const auth = new AuthHandler(dispatch, opts, handler, session, retry, !isOneShot(opts.body) && !isIterator(opts.body));
+      const auth = new AuthHandler(dispatch, opts, handler, session, retry, !isOneShot(opts.body) && !isIterator(opts.body), dpop);
       session.getTokenSet().then((token) => auth.send(token), (error: Error) => auth.fail(error));
       return true;
     } as unknown as D;
@@ -80,8 +95,13 @@ class AuthHandler implements DispatchHandler {
   private token: TokenSet | undefined;
   private started = false;
   private retried = false;
-  /** The first attempt's 401, kept while the retry is decided, for the caller if it cannot happen. */
-  private held: { statusCode: number; headers: Record<string, string | string[] | undefined>; statusMessage?: string; chunks: Buffer[]; size: number } | undefined;
+  private nonceRetried = false;
+  /** Whether the attempt in flight carries a DPoP proof. */
+  private proved = false;
+  /** A 401 kept while its retry is decided, for the caller if it cannot happen; `nonce` retries with the same token. */
+  private held:
+    | { statusCode: number; headers: Record<string, string | string[] | undefined>; statusMessage?: string; chunks: Buffer[]; size: number; nonce: boolean }
+    | undefined;
 
   constructor(
     private readonly dispatch: Dispatch,
@@ -90,13 +110,26 @@ class AuthHandler implements DispatchHandler {
     private readonly session: Session,
     private readonly retry: boolean,
     private readonly replayable: boolean,
+    private readonly dpop: DpopState | undefined,
   ) {}
 
   send(token: TokenSet): void {
     if (this.controller.aborted) return this.fail(this.controller.reason!);
     this.token = token;
+    this.proved = /^dpop$/i.test(token.tokenType);
+    if (!this.proved) return this.dispatchWith(bearer(token));
+    if (!this.dpop) return this.fail(new ConfigError('The token is DPoP-bound: pass dpop to createAuthInterceptor to send it with a proof'));
+    const origin = originOf(this.opts.origin!);
+    this.dpop.prover.proof(this.opts.method, origin + this.opts.path, { accessToken: token.accessToken, nonce: this.dpop.nonces.get(origin) }).then(
+      (proof) => this.dispatchWith({ ...bearer(token), dpop: proof }),
+      (error: Error) => this.fail(error),
+    );
+  }
+
+  private dispatchWith(headers: Record<string, string>): void {
+    if (this.controller.aborted) return this.fail(this.controller.reason!);
     try {
-      this.dispatch({ ...this.opts, headers: withHeaders(this.opts.headers, bearer(token)) }, this);
+      this.dispatch({ ...this.opts, headers: withHeaders(this.opts.headers, headers) }, this);
     } catch (error) {
       this.fail(error as Error);
     }
@@ -118,11 +151,21 @@ class AuthHandler implements DispatchHandler {
   }
 
   onResponseStart(_controller: DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
-    if (statusCode === 401 && this.retry && !this.retried) {
-      // Forces a refresh only if this token is still current: a late 401 for a replaced one just retries.
-      this.session.invalidate(this.token!);
-      this.retried = true;
-      if (this.replayable) return void (this.held = { statusCode, headers, statusMessage, chunks: [], size: 0 });
+    const nonce = this.dpop && String(headers['dpop-nonce'] ?? '');
+    if (nonce) this.dpop!.nonces.set(originOf(this.opts.origin!), nonce);
+    if (statusCode === 401) {
+      const challenge = String(headers['www-authenticate'] ?? '');
+      if (nonce && this.proved && !this.nonceRetried && this.replayable && wantsDpopNonce(challenge)) {
+        this.nonceRetried = true;
+        return void (this.held = { statusCode, headers, statusMessage, chunks: [], size: 0, nonce: true });
+      }
+      // A 401 that blames the request, not the token (RFC 6750 §3.1), is not worth a refresh.
+      if (this.retry && !this.retried && !REQUEST_ERROR.test(challenge)) {
+        // Forces a refresh only if this token is still current: a late 401 for a replaced one just retries.
+        this.session.invalidate(this.token!);
+        this.retried = true;
+        if (this.replayable) return void (this.held = { statusCode, headers, statusMessage, chunks: [], size: 0, nonce: false });
+      }
     }
     this.handler.onResponseStart?.(this.controller, statusCode, headers, statusMessage);
   }
@@ -138,6 +181,11 @@ class AuthHandler implements DispatchHandler {
 
   onResponseEnd(_controller: DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     if (!this.held) return this.handler.onResponseEnd?.(this.controller, trailers);
+    if (this.held.nonce) {
+      // Same token, new proof: it carries the nonce just kept.
+      this.held = undefined;
+      return this.send(this.token!);
+    }
     this.session.getTokenSet().then(
       (token) => {
         this.held = undefined;

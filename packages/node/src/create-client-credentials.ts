@@ -1,8 +1,10 @@
 import { ConfigError, DisposedError } from '@tokenward/core';
 import type { Clock, GetTokenOptions, RefreshPolicy, Session } from '@tokenward/core';
+import { createDpopFetch, type DpopKeyPair, type DpopProver } from '@tokenward/core/dpop';
 import { createClientAuth, isCryptoKey, readPrivateKey, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
 import { createClockOffset } from './clock-offset.js';
 import { createKeySession, type KeySessionContext } from './create-key-session.js';
+import { checkDpopOption, createDpopKey } from './create-dpop-key.js';
 import { createServerResolver } from './discovery.js';
 import { observeFetch, type FetchLike } from './observe-fetch.js';
 import { createTokenCache, type TokenKey } from './token-cache.js';
@@ -69,6 +71,13 @@ export interface ClientCredentialsOptions extends TokenKey {
    * across every process of a fleet. Cached tokens are always served from this process's memory.
    */
   store?: TokenStore;
+  /**
+   * DPoP (RFC 9449): every token request carries a proof of this key pair, and the tokens the server
+   * binds to it (`token_type` DPoP, `cnf.jkt`) are accepted. `true` makes a non-extractable ES256
+   * pair of this client's own. Use `dpopFetch` (or `dpopProver()` with the undici interceptor) to
+   * send them. Without it, a DPoP token is refused (`ERR_INVALID_TOKEN_RESPONSE`).
+   */
+  dpop?: boolean | DpopKeyPair;
 }
 
 /**
@@ -93,6 +102,14 @@ export interface ClientCredentials {
   getAccessToken(options?: ClientTokenOptions): Promise<string>;
   /** The server clock's offset from ours, in ms, as learned from `Date` headers. */
   readonly clockOffsetMs: number;
+  /**
+   * With `dpop`: a global `fetch` that signs a DPoP proof with this client's key for each request
+   * carrying `Authorization: DPoP <token>` (what `createAuthFetch` sends for a DPoP token), and
+   * handles `use_dpop_nonce`. Undefined without `dpop`.
+   */
+  readonly dpopFetch: typeof fetch | undefined;
+  /** With `dpop`: the prover of this client's key (for `createAuthInterceptor`'s `dpop`). Rejects with `ERR_CONFIG` without. */
+  dpopProver(): Promise<DpopProver>;
   /** Disposes every session: timers cancelled, refreshes in flight aborted. */
   dispose(): void;
 }
@@ -134,9 +151,13 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
   });
   // An unusable key fails the first refresh, terminally; keep the rejection from going unhandled.
   auth.catch(() => undefined);
+  const client = { client_id: clientId };
+  const dpop = options.dpop ? createDpopKey(options.dpop, client) : undefined;
+  dpop?.catch(() => undefined);
+  const endpoint = tokenEndpoint ?? issuer!;
   const context: KeySessionContext = {
     resolver,
-    client: { client_id: clientId },
+    client,
     auth,
     signsAssertion: method === 'private_key_jwt',
     audienceParameter: options.audienceParameter ?? 'audience',
@@ -150,8 +171,18 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
     random: options.random,
     now,
     store: options.store ?? createMemoryTokenStore(),
-    storeId: (key) => storeIdOf(tokenEndpoint ?? issuer!, clientId, key.id),
+    dpop,
+    storeId: async (key) => storeIdOf(endpoint, clientId, key.id, (await dpop)?.prover.thumbprint),
   };
+  const dpopProver = () => dpop?.then((key) => key.prover) ?? Promise.reject(new ConfigError('DPoP is not configured: pass dpop to createClientCredentials'));
+  // The prover is made asynchronously; the fetch waits for it on its first request.
+  let signing: Promise<typeof globalThis.fetch> | undefined;
+  const dpopFetch: typeof globalThis.fetch | undefined =
+    dpop &&
+    (async (input, init) => {
+      signing ??= dpopProver().then((prover) => createDpopFetch(prover));
+      return (await signing)(input, init);
+    });
   let disposed = false;
 
   const cache = createTokenCache<Session>(
@@ -180,6 +211,8 @@ export function createClientCredentials(options: ClientCredentialsOptions): Clie
     get clockOffsetMs() {
       return offset.offsetMs;
     },
+    dpopFetch,
+    dpopProver,
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -213,6 +246,7 @@ function validate(options: ClientCredentialsOptions): ClientCredentialsOptions {
     throw new ConfigError(`authMethod ${method} needs a ${method === 'private_key_jwt' ? 'privateKey' : 'clientSecret'}`);
   }
   if (method === 'private_key_jwt' && !isCryptoKey(options.privateKey)) readPrivateKey(options.privateKey!);
+  checkDpopOption(options.dpop);
   return options;
 }
 

@@ -4,6 +4,7 @@ import type * as oauth from 'oauth4webapi';
 import { toRefreshError } from './classify.js';
 import type { ClockOffset } from './clock-offset.js';
 import type { ServerResolver } from './discovery.js';
+import type { DpopKey } from './create-dpop-key.js';
 import { createIdlePause } from './idle-pause.js';
 import type { FetchLike } from './observe-fetch.js';
 import { withTerminalRetry } from './terminal-retry.js';
@@ -28,8 +29,10 @@ export interface KeySessionContext {
   random?: () => number;
   now: () => number;
   store: TokenStore;
-  /** The key's identity across processes (`TokenStoreRequest.id`). */
-  storeId(key: NormalizedKey): string;
+  /** The DPoP key every token request proves possession of, when DPoP is on. */
+  dpop: Promise<DpopKey> | undefined;
+  /** The key's identity across processes (`TokenStoreRequest.id`); it names the DPoP key too. */
+  storeId(key: NormalizedKey): Promise<string>;
 }
 
 /**
@@ -42,10 +45,10 @@ export interface KeySessionContext {
 export function createKeySession(key: NormalizedKey, context: KeySessionContext, touch: () => void, onDispose: () => void): Session {
   const { resolver, fetch, offset, now } = context;
   const idle = createIdlePause(now, context.defaultExpiresIn * 1000);
-  const id = context.storeId(key);
+  let id: Promise<string> | undefined;
   // A grant for this key: the one call the store makes when it needs a new token.
   const fetchToken = async (signal: AbortSignal): Promise<TokenResponse> => {
-    const [server, clientAuth] = await Promise.all([resolver.resolve(signal), context.auth]).catch((error: unknown) => {
+    const [server, clientAuth, dpop] = await Promise.all([resolver.resolve(signal), context.auth, context.dpop]).catch((error: unknown) => {
       throw toRefreshError(error);
     });
     return requestToken({
@@ -60,6 +63,7 @@ export function createKeySession(key: NormalizedKey, context: KeySessionContext,
       allowInsecureRequests: context.allowInsecureRequests,
       signal,
       defaultExpiresIn: context.defaultExpiresIn,
+      dpop: dpop?.handle,
     });
   };
   const inner = createSession({
@@ -67,7 +71,13 @@ export function createKeySession(key: NormalizedKey, context: KeySessionContext,
     clock: context.clock,
     random: context.random,
     lifecycle: idle.lifecycle,
-    refresh: ({ signal, reason, current }) => context.store.obtain({ id, reason, current, signal, fetchToken: () => fetchToken(signal) }),
+    refresh: async ({ signal, reason, current }) => {
+      id ??= context.storeId(key);
+      const storeId = await id.catch((error: unknown) => {
+        throw toRefreshError(error);
+      });
+      return context.store.obtain({ id: storeId, reason, current, signal, fetchToken: () => fetchToken(signal) });
+    },
   });
   idle.watch(inner);
   const session = withTerminalRetry(inner, context.terminalRetryMs, now);

@@ -4,7 +4,8 @@ import type { RefreshReason, TokenResponse, TokenSet } from '@tokenward/core';
 export interface TokenStoreRequest {
   /**
    * The key's identity across processes: SHA-256 (base64url) of the token endpoint or issuer,
-   * the client id and the normalized key. Safe to put in a storage key; it reveals none of them.
+   * the client id, the normalized key and, with DPoP, the key pair's thumbprint (a token bound to
+   * one key pair is never shared with another). Safe to put in a storage key; it reveals none of them.
    */
   readonly id: string;
   readonly reason: RefreshReason;

@@ -1,6 +1,7 @@
-import type { FamilyRecord, RefreshStore } from '@tokenward/server';
+import type { FamilyRecord, RefreshStore, UpstreamLease } from '@tokenward/server';
 import { connectRedis, type RedisSource } from './redis-connection.js';
 import { COMPARE_AND_SWAP, CREATE, FIND, PRUNE, REVOKE_FAMILY, REVOKE_USER, UNSEAL } from './family-scripts.js';
+import { CLAIM_UPSTREAM, RELEASE_UPSTREAM } from './lease-scripts.js';
 
 /**
  * Options of `createRedisRefreshStore`.
@@ -19,12 +20,13 @@ export type RedisRefreshStoreOptions = RedisSource & {
  * shares one set of refresh-token families, grace and reuse detection included. Each write is
  * one Lua script, so a rotation is one atomic compare-and-swap however many instances race.
  * Unlike the token cache there is no fallback: a refresh cannot be answered safely without the
- * family, so a Redis failure fails that refresh (the browser retries it).
+ * family, so a Redis failure fails that refresh (the browser retries it). With an OpenID upstream,
+ * its lease makes the provider refresh one per family across every instance.
  * @example
  * const store = createRedisRefreshStore({ url: process.env.REDIS_URL! });
  * const auth = createAuthHandler({ store, authenticate, issuer, audience });
  */
-export function createRedisRefreshStore(options: RedisRefreshStoreOptions): RefreshStore & { close(): Promise<void> } {
+export function createRedisRefreshStore(options: RedisRefreshStoreOptions): RefreshStore & UpstreamLease & { close(): Promise<void> } {
   const { prefix = 'tokenward:rt:', timeoutMs = 1_000 } = options;
   const connection = connectRedis(options, timeoutMs);
   const { redis } = connection;
@@ -52,6 +54,10 @@ export function createRedisRefreshStore(options: RedisRefreshStoreOptions): Refr
         await run(UNSEAL, id, json, JSON.stringify({ ...family, sealed: undefined, sealedUntil: undefined }));
       }
       return count;
+    },
+    claimUpstream: async (id, holder, until, now) => (await run(CLAIM_UPSTREAM, id, holder, Math.ceil(until), Math.floor(now))) === 1,
+    async releaseUpstream(id, holder) {
+      await run(RELEASE_UPSTREAM, id, holder);
     },
     close: () => connection.close(),
   };

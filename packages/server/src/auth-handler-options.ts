@@ -1,4 +1,5 @@
 import { ConfigError } from '@tokenward/core';
+import type { DpopProofFailure } from './create-dpop-proof-verifier.js';
 import type { OidcUpstream } from './create-oidc-upstream.js';
 import type { RateLimit } from './create-rate-limiter.js';
 import type { RefreshStore, SessionMode } from './refresh-store.js';
@@ -17,7 +18,9 @@ export type AuthEvent =
   | { type: 'refresh'; sub: string; familyId: string }
   | { type: 'grace'; sub: string; familyId: string; coalesced: boolean }
   | { type: 'reuse'; sub: string; familyId: string }
-  | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream' }
+  | { type: 'invalid_grant'; reason: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream' | 'dpop_key' }
+  /** A login or refresh with an invalid DPoP proof (or none, with `dpop: 'required'`): `reason` names the failed check. */
+  | { type: 'dpop_refused'; path: string; reason: DpopProofFailure }
   | { type: 'logout'; familyId?: string; upstreamRevoked?: boolean }
   | { type: 'csrf'; path: string }
   | { type: 'rate_limited'; route: 'login' | 'refresh'; scope: 'address' | 'family' }
@@ -41,6 +44,13 @@ export interface AuthHandlerOptions {
   accessToken?: 'local' | 'upstream';
   /** With `upstream`: the custom access-token claims from the provider's validated ID token claims. */
   upstreamClaims?(idTokenClaims: Readonly<Record<string, unknown>>): Record<string, unknown>;
+  /**
+   * RFC 9449 sender-constrained sessions. `true`: a login or refresh that carries a valid `DPoP`
+   * proof binds the session to the proof's key (its refresh needs a proof of that key from then
+   * on; bearer-mode access tokens get `cnf.jkt` and `token_type: 'DPoP'`). `'required'`: login and
+   * refresh without a proof are refused. Default `false`: proofs are ignored.
+   */
+  dpop?: boolean | 'required';
   /** `iss` of the access tokens. */
   issuer: string;
   /** `aud` of the access tokens. */
@@ -102,6 +112,11 @@ export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
   if (typeof options?.authenticate !== 'function' && (options?.authenticate !== undefined || options?.upstream === undefined)) {
     throw new ConfigError('createAuthHandler: `authenticate` must be a function (or pass `upstream`)');
   }
+  if (options.dpop !== undefined && options.dpop !== true && options.dpop !== false && options.dpop !== 'required') {
+    throw new ConfigError("createAuthHandler: `dpop` must be a boolean or 'required'");
+  }
+  // The provider's tokens are bound (or not) by the provider: this handler cannot add `cnf` to them.
+  if (options.dpop && options.accessToken === 'upstream') throw new ConfigError("createAuthHandler: `dpop` binds the access tokens minted here; it does not combine with accessToken: 'upstream'");
   for (const name of ['issuer', 'audience'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') throw new ConfigError(`createAuthHandler: \`${name}\` must be a non-empty string`);
   }
@@ -110,6 +125,7 @@ export function resolveOptions(options: AuthHandlerOptions): ResolvedOptions {
     authenticate: options.authenticate,
     upstreamClaims: options.upstreamClaims ?? (() => ({})),
     accessToken: options.accessToken ?? 'local',
+    dpop: options.dpop ?? false,
     issuer: options.issuer,
     audience: options.audience,
     basePath: (options.basePath ?? '/auth').replace(/\/+$/, '') || '/',

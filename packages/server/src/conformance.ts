@@ -1,7 +1,7 @@
 import { createFamilies, type Families } from './create-families.js';
 import { randomToken, sha256 } from './crypto.js';
 import { startFamily, type FamilyPolicy } from './decide-refresh.js';
-import type { FamilyRecord, RefreshStore } from './refresh-store.js';
+import type { FamilyRecord, RefreshStore, UpstreamLease } from './refresh-store.js';
 
 /**
  * The test functions the suite needs, passed in so it runs under any runner with
@@ -90,6 +90,20 @@ export function testStore(createStore: () => RefreshStore | Promise<RefreshStore
       await done();
     });
 
+    it("keeps a family's DPoP key thumbprint through every rotation; a refresh without it changes nothing", async () => {
+      const { families, done } = await setup();
+      const { token, family } = await families.create('alice', {}, 'bearer', undefined, 'jkt-of-the-key');
+      expect(family.jkt).toBe('jkt-of-the-key');
+      expect(await families.refresh(token)).toEqual({ kind: 'invalid', reason: 'dpop_key' });
+      const rotated = await families.refresh(token, { jkt: 'jkt-of-the-key' });
+      expect([rotated.kind, rotated.kind === 'rotated' && rotated.family.jkt]).toEqual(['rotated', 'jkt-of-the-key']);
+      const child = rotated.kind === 'rotated' ? rotated.token : '';
+      expect((await families.find(child))?.jkt).toBe('jkt-of-the-key');
+      expect(await families.refresh(child, { jkt: 'another-key' })).toEqual({ kind: 'invalid', reason: 'dpop_key' });
+      expect((await families.find(child))?.version).toBe(2);
+      await done();
+    });
+
     it('revokes every family of a user, and only those', async () => {
       const { store, families, done } = await setup();
       const [laptop, phone, other] = await Promise.all([
@@ -134,4 +148,48 @@ export function testStore(createStore: () => RefreshStore | Promise<RefreshStore
       await done();
     });
   });
+
+  // Optional (see `UpstreamLease`): a store has both methods or neither, and one that has them keeps them.
+  describe('RefreshStore conformance: the upstream lease', () => {
+    it(`grants one of ${CALLERS} concurrent claims on a family; the holder may extend it, others wait for its end`, async () => {
+      const { store, clock, done } = await setup();
+      const lease = leaseOf(store);
+      if (lease) {
+        const until = clock.now + 10_000;
+        const claims = await Promise.all(Array.from({ length: CALLERS }, (_, i) => lease.claimUpstream('family-1', `holder-${i}`, until, clock.now)));
+        expect(claims.filter(Boolean).length).toBe(1);
+        const holder = `holder-${claims.indexOf(true)}`;
+        const other = holder === 'holder-0' ? 'holder-1' : 'holder-0';
+        // Per family: another family's lease is free.
+        expect(await lease.claimUpstream('family-2', other, until, clock.now)).toBe(true);
+        expect(await lease.claimUpstream('family-1', holder, until + 5_000, clock.now)).toBe(true);
+        clock.now += 10_000;
+        expect(await lease.claimUpstream('family-1', other, clock.now + 10_000, clock.now)).toBe(false);
+        // Past the extended end a crashed holder blocks nobody.
+        clock.now += 5_000;
+        expect(await lease.claimUpstream('family-1', other, clock.now + 10_000, clock.now)).toBe(true);
+        expect(await lease.claimUpstream('family-1', holder, clock.now + 10_000, clock.now)).toBe(false);
+      }
+      await done();
+    });
+
+    it('a release frees the lease at once, and only its holder can release it', async () => {
+      const { store, clock, done } = await setup();
+      const lease = leaseOf(store);
+      if (lease) {
+        expect(await lease.claimUpstream('family-1', 'a', clock.now + 10_000, clock.now)).toBe(true);
+        await lease.releaseUpstream('family-1', 'b');
+        expect(await lease.claimUpstream('family-1', 'b', clock.now + 10_000, clock.now)).toBe(false);
+        await lease.releaseUpstream('family-1', 'a');
+        expect(await lease.claimUpstream('family-1', 'b', clock.now + 10_000, clock.now)).toBe(true);
+      }
+      await done();
+    });
+  });
+
+  function leaseOf(store: RefreshStore): UpstreamLease | undefined {
+    const has = [typeof store.claimUpstream, typeof store.releaseUpstream].map((type) => type === 'function');
+    expect(has[0]).toBe(has[1]);
+    return has[0] ? (store as UpstreamLease) : undefined;
+  }
 }

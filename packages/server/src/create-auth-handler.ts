@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { resolveOptions, type AuthHandlerOptions } from './auth-handler-options.js';
+import { createDpopProofVerifier } from './create-dpop-proof-verifier.js';
 import { createFamilies } from './create-families.js';
 import { createKeyRing } from './create-key-ring.js';
 import { createMemoryStore } from './create-memory-store.js';
@@ -63,6 +64,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     store,
     families: createFamilies({ store, policy, clock }),
     limiters: { login: limiter(resolved.rateLimit.login), refresh: limiter(resolved.rateLimit.refresh), family: limiter(resolved.rateLimit.family) },
+    dpop: resolved.dpop ? createDpopProofVerifier({ clock }) : undefined,
     inflight: new Map(),
     upstreamInflight: new Map(),
   };

@@ -13,17 +13,19 @@ export type RefreshOutcome =
   | ({ kind: 'rotated' } & Issued)
   | ({ kind: 'grace' } & Issued)
   | { kind: 'reuse'; family: FamilyRecord }
-  | { kind: 'invalid'; reason: 'unknown' | 'expired' | 'unsealable' }
+  | { kind: 'invalid'; reason: 'unknown' | 'expired' | 'unsealable' | 'dpop_key' }
   | { kind: 'limited'; family: FamilyRecord; retryAfter: number };
 
 export interface RefreshOptions {
   /** Asked once before a rotation: 0 lets it happen, else the seconds to wait (the family's rate limit). */
   admit?(family: FamilyRecord): number;
+  /** The key thumbprint the request proved (DPoP): a bound family needs it to match; an unbound one is bound to it by the rotation. */
+  jkt?: string;
 }
 
 export interface Families {
-  /** `upstream`: the provider's tokens, sealed, when an OpenID provider signed the user in. */
-  create(sub: string, claims: Record<string, unknown>, mode: SessionMode, upstream?: string): Promise<Issued>;
+  /** `upstream`: the provider's tokens, sealed, when an OpenID provider signed the user in; `jkt`: the DPoP key bound at sign-in. */
+  create(sub: string, claims: Record<string, unknown>, mode: SessionMode, upstream?: string, jkt?: string): Promise<Issued>;
   /** Rotation, grace or revocation of the presented token's family. */
   refresh(presented: string, options?: RefreshOptions): Promise<RefreshOutcome>;
   /** The family of any token it ever had, rotated or current. */
@@ -57,13 +59,14 @@ export function createFamilies({ store, policy, clock }: FamiliesOptions): Famil
   }
 
   return {
-    async create(sub, claims, mode, upstream) {
+    async create(sub, claims, mode, upstream, jkt) {
       const { token, hash } = await child();
-      const family = startFamily({ id: randomToken(16), sub, claims, mode, current: hash, ...(upstream === undefined ? {} : { upstream }) }, clock(), policy);
+      const start = { id: randomToken(16), sub, claims, mode, current: hash, ...(upstream === undefined ? {} : { upstream }), ...(jkt === undefined ? {} : { jkt }) };
+      const family = startFamily(start, clock(), policy);
       await store.create(family);
       return { family, token };
     },
-    async refresh(presented, { admit } = {}) {
+    async refresh(presented, { admit, jkt } = {}) {
       const [hash, next] = await Promise.all([sha256(presented), child(presented)]);
       let admitted = admit === undefined;
       for (let attempt = 0; attempt < MAX_SWAPS; attempt++) {
@@ -71,6 +74,8 @@ export function createFamilies({ store, policy, clock }: FamiliesOptions): Famil
         const now = clock();
         const decision = decideRefresh(family, hash, now, policy);
         if (decision.kind === 'invalid') return decision;
+        // Before anything else: without the family's key a token neither rotates nor revokes (see SECURITY.md).
+        if (family!.jkt !== undefined && family!.jkt !== jkt) return { kind: 'invalid', reason: 'dpop_key' };
         if (decision.kind === 'reuse') {
           // A rotated token came back too late: someone kept a copy. Nobody keeps the session.
           await store.revokeFamily(family!.id);
@@ -87,7 +92,7 @@ export function createFamilies({ store, policy, clock }: FamiliesOptions): Famil
           if (retryAfter > 0) return { kind: 'limited', family: family!, retryAfter };
           admitted = true;
         }
-        const rotated = rotateRecord(family!, next, now, policy);
+        const rotated = rotateRecord(family!, next, now, policy, jkt);
         if (await store.compareAndSwap(rotated, family!.version)) return { kind: 'rotated', family: rotated, token: next.token };
       }
       throw new Error(`refresh store: ${MAX_SWAPS} compare-and-swaps in a row failed`);

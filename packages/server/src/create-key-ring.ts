@@ -5,7 +5,8 @@ const ALG = 'ES256';
 // RFC 9068: a distinct type stops an ID token or another JWT from passing as an access token.
 const TYP = 'at+jwt';
 // Registered claims the issuer sets itself; `authenticate` cannot override them.
-const RESERVED = new Set(['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti']);
+// `cnf` too: only a proven DPoP key binds a token.
+const RESERVED = new Set(['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'cnf']);
 
 export interface KeyRingOptions {
   issuer: string;
@@ -24,7 +25,8 @@ export interface SignedAccessToken {
 }
 
 export interface KeyRing {
-  sign(sub: string, claims: Readonly<Record<string, unknown>>): Promise<SignedAccessToken>;
+  /** `jkt`: bind the token to that DPoP key (`cnf.jkt`, RFC 9449 6.1). */
+  sign(sub: string, claims: Readonly<Record<string, unknown>>, jkt?: string): Promise<SignedAccessToken>;
   /** The current public key and the previous one. */
   jwks(): Promise<JSONWebKeySet>;
   close(): void;
@@ -85,7 +87,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   timer?.unref?.();
 
   return {
-    async sign(sub, claims) {
+    async sign(sub, claims, jkt) {
       const { current: key } = await current();
       const iat = Math.floor(clock() / 1000);
       const exp = iat + options.accessTtlSeconds;
@@ -93,8 +95,10 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       // key, the payload is the custom claims' JSON followed by the registered claims (serialized
       // as JSON.stringify would, in the same order), and the signature is one thread-pool call
       // (see es256Signer). The same token either way, without a per-token object of changing shape.
-      const custom = JSON.stringify(Object.fromEntries(Object.entries(claims).filter(([name]) => !RESERVED.has(name))));
-      const payload = `${custom === '{}' ? '{' : `${custom.slice(0, -1)},`}${registered},"sub":${JSON.stringify(sub)},"iat":${iat},"exp":${exp},"jti":"${crypto.randomUUID()}"}`;
+      const custom = Object.fromEntries(Object.entries(claims).filter(([name]) => !RESERVED.has(name)));
+      if (jkt !== undefined) custom.cnf = { jkt };
+      const head = JSON.stringify(custom);
+      const payload = `${head === '{}' ? '{' : `${head.slice(0, -1)},`}${registered},"sub":${JSON.stringify(sub)},"iat":${iat},"exp":${exp},"jti":"${crypto.randomUUID()}"}`;
       const input = `${key.header}.${textToBase64url(payload)}`;
       return { token: `${input}.${await key.sign(input)}`, exp, expiresIn: options.accessTtlSeconds };
     },

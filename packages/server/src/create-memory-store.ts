@@ -17,10 +17,12 @@ export function createMemoryStore(): RefreshStore & { readonly size: number } {
   const families = new Map<string, Entry>();
   const tokens = new Map<string, string>();
   const bySub = new Map<string, Set<string>>();
+  const leases = new Map<string, { holder: string; until: number }>();
 
   function remove(entry: Entry): void {
     for (const hash of entry.hashes) tokens.delete(hash);
     families.delete(entry.record.id);
+    leases.delete(entry.record.id);
     const ids = bySub.get(entry.record.sub);
     ids?.delete(entry.record.id);
     if (ids?.size === 0) bySub.delete(entry.record.sub);
@@ -65,7 +67,17 @@ export function createMemoryStore(): RefreshStore & { readonly size: number } {
       for (const id of ids) remove(families.get(id)!);
       return ids.length;
     },
+    async claimUpstream(familyId, holder, until, now) {
+      const lease = leases.get(familyId);
+      if (lease && lease.holder !== holder && lease.until > now) return false;
+      leases.set(familyId, { holder, until });
+      return true;
+    },
+    async releaseUpstream(familyId, holder) {
+      if (leases.get(familyId)?.holder === holder) leases.delete(familyId);
+    },
     async prune(now) {
+      for (const [id, lease] of leases) if (lease.until <= now) leases.delete(id);
       let pruned = 0;
       for (const entry of [...families.values()]) {
         if (entry.record.expiresAt <= now) {

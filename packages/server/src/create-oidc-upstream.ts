@@ -21,6 +21,11 @@ export interface OidcUpstreamOptions {
   encryptionKey: Uint8Array | string;
   /** Plain-http issuers. Default: only loopback ones (development). */
   allowInsecureRequests?: boolean;
+  /**
+   * A refresh at the provider is abandoned after this long. It also bounds the family's refresh
+   * lease across instances: a crashed holder blocks the family for at most this plus 5 s. Default 10,000.
+   */
+  refreshTimeoutMs?: number;
 }
 
 /** What a completed sign-in yields: who (from the validated ID token) and the provider's tokens. */
@@ -44,6 +49,8 @@ export type UpstreamFailure = 'invalid_state' | 'access_denied' | 'invalid_grant
 
 export interface OidcUpstream {
   readonly box: SealedBox;
+  /** How long a provider refresh may take before it is abandoned. */
+  readonly refreshTimeoutMs: number;
   /** The provider's authorization URL and the flow's secrets (state, nonce, PKCE verifier) to keep in a cookie. */
   begin(): Promise<{ url: URL; flow: { state: string; nonce: string; verifier: string } }>;
   /** Validates the callback against the flow, exchanges the code and validates the ID token. */
@@ -78,6 +85,8 @@ export function createOidcUpstream(options: OidcUpstreamOptions): OidcUpstream {
   } catch (cause) {
     throw new ConfigError(`createOidcUpstream: \`encryptionKey\` ${(cause as Error).message.replace(/^the encryption key /, '')}`);
   }
+  const refreshTimeoutMs = options.refreshTimeoutMs ?? 10_000;
+  if (!Number.isInteger(refreshTimeoutMs) || refreshTimeoutMs <= 0) throw new ConfigError('createOidcUpstream: `refreshTimeoutMs` must be a positive integer');
   const issuer = new URL(options.issuer);
   const insecure = options.allowInsecureRequests ?? /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(issuer.hostname);
   const client: oauth.Client = { client_id: options.clientId };
@@ -98,6 +107,7 @@ export function createOidcUpstream(options: OidcUpstreamOptions): OidcUpstream {
 
   return {
     box,
+    refreshTimeoutMs,
     async begin() {
       const as = await server();
       const flow = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier: oauth.generateRandomCodeVerifier() };
@@ -136,7 +146,8 @@ export function createOidcUpstream(options: OidcUpstreamOptions): OidcUpstream {
     async refresh(tokens, now) {
       const as = await server();
       try {
-        const response = await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refreshToken!, http);
+        const signal = AbortSignal.timeout(refreshTimeoutMs);
+        const response = await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refreshToken!, { ...http, signal });
         return { ok: true, tokens: toTokens(await oauth.processRefreshTokenResponse(as, client, response), tokens, now) };
       } catch (cause) {
         if (cause instanceof oauth.ResponseBodyError && cause.error === 'invalid_grant') return { ok: false, error: 'invalid_grant' };

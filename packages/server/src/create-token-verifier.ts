@@ -1,6 +1,7 @@
 import { ConfigError } from '@tokenward/core';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type RemoteJWKSetOptions } from 'jose';
 import { COOKIE_NAMES, readCookie } from './cookies.js';
+import { createDpopProofVerifier, DPOP_ALGORITHMS, type DpopProofVerifier } from './create-dpop-proof-verifier.js';
 
 /** The verified access token's claims. */
 export interface AccessClaims extends JWTPayload {
@@ -16,8 +17,11 @@ export type VerifyResult =
   | { ok: true; claims: AccessClaims }
   | { ok: false; status: 401 | 403; error: string; challenge: string; response: Response };
 
-/** A Web Request, or anything with Node-style headers (node:http, Express, Fastify). */
-export type RequestLike = Request | { headers: Record<string, string | string[] | undefined> };
+/**
+ * A Web Request, or anything with Node-style headers (node:http, Express, Fastify). With `dpop`,
+ * a Node-style request also needs its `method` and `url` (node:http's and Express's `req` have them).
+ */
+export type RequestLike = Request | { headers: Record<string, string | string[] | undefined>; method?: string; url?: string };
 
 export interface TokenVerifierOptions {
   /** The issuer's keys: a set, or a function returning the current set (e.g. `() => auth.jwks()`). */
@@ -34,18 +38,35 @@ export interface TokenVerifierOptions {
   cookie?: string | false;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * RFC 9449 sender-constrained tokens. `true`: `Authorization: DPoP` with a valid `DPoP` proof of
+   * the token's `cnf.jkt` key, and Bearer for unbound tokens; a bound token never passes without
+   * its proof. `'required'`: DPoP-bound tokens only. Default `false` (Bearer and the cookie only).
+   */
+  dpop?: boolean | 'required';
+  /**
+   * The API's public origin (`https://api.example.com`), which proofs' `htu` must name. Default:
+   * the request's own URL, or for a Node-style request `http://` + its Host header. Set it behind
+   * a proxy, and in production: a Host-derived origin accepts a proof made for another server.
+   */
+  origin?: string;
 }
 
 /** `TokenVerifier(request, ...requirements)`: the claims, or the 401/403 answer to send as is. */
 export type TokenVerifier = (request: RequestLike, ...requirements: Requirement[]) => Promise<VerifyResult>;
 
-const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
+const CREDENTIALS = /^(Bearer|DPoP) +([\w.~+/-]+=*)$/i;
+const ALGS = `algs="${DPOP_ALGORITHMS.join(' ')}"`;
+
+type Presented = { token: string; scheme: 'bearer' | 'dpop' | 'cookie' };
 
 /**
  * Verifies the access token of an API request (ES256 `at+jwt`, issuer, audience, expiry) from
- * `Authorization: Bearer` or the cookie-mode access cookie, then any role or scope requirements.
- * Failures come as ready answers with RFC 6750 `WWW-Authenticate`: no token `401 Bearer`; a bad
- * or expired one `401 Bearer error="invalid_token"`; missing privileges `403 error="insufficient_scope"`.
+ * `Authorization: Bearer` (or, with `dpop`, `Authorization: DPoP` and its proof) or the cookie-mode
+ * access cookie, then any role or scope requirements. Failures come as ready answers with RFC 6750
+ * / RFC 9449 `WWW-Authenticate`: no token `401 Bearer`; a bad or expired one `401 Bearer
+ * error="invalid_token"`; a DPoP token with a bad proof `401 DPoP error="invalid_dpop_proof"`;
+ * missing privileges `403 error="insufficient_scope"`.
  *
  * @example
  * const verify = createTokenVerifier({ jwksUrl: 'https://auth.example.com/.well-known/jwks.json', issuer, audience });
@@ -54,16 +75,22 @@ const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
  * console.log(result.claims.sub);
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const { jwks, jwksUrl, remoteJwks, issuer, audience, clockTolerance = 2, cookie, clock = Date.now } = options;
+  const { jwks, jwksUrl, remoteJwks, issuer, audience, clockTolerance = 2, cookie, clock = Date.now, dpop = false, origin } = options;
   if ((jwks === undefined) === (jwksUrl === undefined)) throw new ConfigError('createTokenVerifier: pass exactly one of `jwks` and `jwksUrl`');
+  if (dpop !== false && dpop !== true && dpop !== 'required') throw new ConfigError("createTokenVerifier: `dpop` must be a boolean or 'required'");
+  if (origin !== undefined && (!URL.canParse(origin) || new URL(origin).origin !== origin)) throw new ConfigError(`createTokenVerifier: \`origin\` must be an origin, got ${JSON.stringify(origin)}`);
   const keys = keySource(jwks, jwksUrl, remoteJwks);
+  const proofs = dpop ? createDpopProofVerifier({ clock }) : undefined;
+  // Without a token: every scheme this verifier takes, with the algorithms proofs may use.
+  const bare = dpop === 'required' ? `DPoP ${ALGS}` : dpop ? `Bearer, DPoP ${ALGS}` : 'Bearer';
 
   return async (request, ...requirements) => {
-    const token = tokenOf(request, cookie);
-    if (!token) return refusal(401, 'Bearer', 'invalid_token');
+    const presented = tokenOf(request, cookie, dpop !== false);
+    if (!presented) return refusal(401, bare, 'invalid_token');
+    const invalid = presented.scheme === 'dpop' ? `DPoP error="invalid_token", ${ALGS}` : 'Bearer error="invalid_token"';
     let claims: AccessClaims;
     try {
-      const { payload } = await jwtVerify(token, await keys(), {
+      const { payload } = await jwtVerify(presented.token, await keys(), {
         issuer,
         audience,
         algorithms: ['ES256'],
@@ -75,7 +102,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       claims = payload as AccessClaims;
     } catch {
       // Which check failed is the server's business; the client only needs "get a new token".
-      return refusal(401, 'Bearer error="invalid_token"', 'invalid_token');
+      return refusal(401, invalid, 'invalid_token');
+    }
+    if (proofs) {
+      const refused = await checkBinding(proofs, request, presented, claims, dpop === 'required', origin);
+      if (refused) return refusal(401, refused === 'invalid_token' ? invalid : `DPoP error="invalid_dpop_proof", ${ALGS}`, refused);
     }
     for (const requirement of requirements) {
       const refused = requirement(claims);
@@ -83,6 +114,36 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     return { ok: true, claims };
   };
+}
+
+/**
+ * RFC 9449 7: a bound token (`cnf.jkt`) only as `DPoP` with a proof of that key for this request
+ * and this token; a `DPoP` token must be bound; `required` takes bound tokens only.
+ */
+async function checkBinding(proofs: DpopProofVerifier, request: RequestLike, { token, scheme }: Presented, claims: AccessClaims, required: boolean, origin: string | undefined): Promise<'invalid_token' | 'invalid_dpop_proof' | undefined> {
+  const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+  if (scheme !== 'dpop') return jkt !== undefined || required ? 'invalid_token' : undefined;
+  if (typeof jkt !== 'string') return 'invalid_token';
+  const proof = header(request, 'dpop');
+  // Two DPoP headers (joined by `header`) are not one proof.
+  if (proof === undefined || proof.includes(',') || proof.includes(';')) return 'invalid_dpop_proof';
+  const target = targetOf(request, origin);
+  if (!target) return 'invalid_dpop_proof';
+  const result = await proofs(proof, { ...target, accessToken: token });
+  return result.ok && result.jkt === jkt ? undefined : 'invalid_dpop_proof';
+}
+
+/** The method and URL a proof must name: the Request's, or a Node-style request's on `origin` (else its Host). */
+function targetOf(request: RequestLike, origin: string | undefined): { method: string; url: string } | undefined {
+  // Express rewrites `url` under a mount; `originalUrl` is what the client requested.
+  const { method, url: path, originalUrl } = request as { method?: string; url?: string; originalUrl?: string };
+  const url = originalUrl ?? path;
+  if (typeof method !== 'string' || typeof url !== 'string') return undefined;
+  if (request instanceof Request) return { method, url: origin === undefined ? url : origin + new URL(url).pathname };
+  const host = header(request, 'host');
+  const base = origin ?? (host === undefined ? undefined : `http://${host}`);
+  if (base === undefined || !url.startsWith('/') || !URL.canParse(url, base)) return undefined;
+  return { method, url: base + url };
 }
 
 function keySource(jwks: TokenVerifierOptions['jwks'], jwksUrl: TokenVerifierOptions['jwksUrl'], remoteOptions?: RemoteJWKSetOptions): () => Promise<JWTVerifyGetKey> {
@@ -110,15 +171,19 @@ function header(request: RequestLike, name: string): string | undefined {
   return Array.isArray(value) ? value.join('; ') : value;
 }
 
-function tokenOf(request: RequestLike, cookie: string | false | undefined): string | undefined {
+function tokenOf(request: RequestLike, cookie: string | false | undefined, dpop: boolean): Presented | undefined {
   const authorization = header(request, 'authorization');
-  if (authorization) return BEARER.exec(authorization)?.[1];
+  if (authorization) {
+    const match = CREDENTIALS.exec(authorization);
+    const scheme = match?.[1]!.toLowerCase() as 'bearer' | 'dpop' | undefined;
+    return match && (scheme === 'bearer' || dpop) ? { token: match[2]!, scheme: scheme! } : undefined;
+  }
   if (cookie === false) return undefined;
   const cookies = header(request, 'cookie');
   const names = cookie !== undefined ? [cookie] : [`__Secure-${COOKIE_NAMES.access}`, COOKIE_NAMES.access];
   for (const name of names) {
     const value = readCookie(cookies, name);
-    if (value !== undefined) return value;
+    if (value !== undefined) return { token: value, scheme: 'cookie' };
   }
   return undefined;
 }

@@ -43,7 +43,7 @@ export function decideRefresh(
 
 /** A new family's first record. */
 export function startFamily(
-  start: Pick<FamilyRecord, 'id' | 'sub' | 'claims' | 'mode' | 'current' | 'upstream'>,
+  start: Pick<FamilyRecord, 'id' | 'sub' | 'claims' | 'mode' | 'current' | 'upstream' | 'jkt'>,
   now: number,
   policy: FamilyPolicy,
 ): FamilyRecord {
@@ -51,16 +51,18 @@ export function startFamily(
   return { ...start, createdAt: now, absoluteExpiresAt, expiresAt: Math.min(now + policy.idleMs, absoluteExpiresAt), version: 1 };
 }
 
-/** The record after one rotation: the idle deadline slides, the absolute one never moves. */
+/** The record after one rotation: the idle deadline slides, the absolute one never moves; a DPoP key binds an unbound family. */
 export function rotateRecord(
   family: FamilyRecord,
   child: { hash: string; sealed: string | undefined },
   now: number,
   policy: FamilyPolicy,
+  jkt?: string,
 ): FamilyRecord {
   const keepSealed = policy.graceMs > 0 && child.sealed !== undefined;
   return {
     ...family,
+    jkt: family.jkt ?? jkt,
     version: family.version + 1,
     previous: family.current,
     rotatedAt: now,

@@ -1,6 +1,7 @@
 import type { ResolvedOptions } from './auth-handler-options.js';
 import type { CookieSet } from './cookies.js';
 import type { Families } from './create-families.js';
+import type { DpopProofVerifier } from './create-dpop-proof-verifier.js';
 import type { KeyRing, SignedAccessToken } from './create-key-ring.js';
 import type { OidcUpstream } from './create-oidc-upstream.js';
 import type { RateLimiter } from './create-rate-limiter.js';
@@ -22,6 +23,8 @@ export interface HandlerContext {
   store: RefreshStore;
   families: Families;
   limiters: { login?: RateLimiter; refresh?: RateLimiter; family?: RateLimiter };
+  /** Checks the DPoP proofs of login and refresh, with `dpop` on. */
+  dpop: DpopProofVerifier | undefined;
   /** Refreshes in flight by presented token: concurrent duplicates wait for the first one's grant. */
   inflight: Map<string, Promise<SessionGrant | undefined>>;
   /** Provider refreshes in flight by family id: one per family however many refreshes wait on it. */

@@ -6,9 +6,11 @@ export type { OidcUpstream, OidcUpstreamOptions, UpstreamLogin, UpstreamTokens }
 export { toNodeHandler } from './to-node-handler.js';
 export type { NodeHandler, NodeHandlerOptions, WebHandler } from './to-node-handler.js';
 export { createMemoryStore } from './create-memory-store.js';
-export type { FamilyRecord, RefreshStore, SessionMode } from './refresh-store.js';
+export type { FamilyRecord, RefreshStore, SessionMode, UpstreamLease } from './refresh-store.js';
 export { createTokenVerifier } from './create-token-verifier.js';
 export type { AccessClaims, Requirement, TokenVerifier, TokenVerifierOptions, VerifyResult } from './create-token-verifier.js';
+export { createDpopProofVerifier, DPOP_ALGORITHMS } from './create-dpop-proof-verifier.js';
+export type { DpopProofFailure, DpopProofResult, DpopProofTarget, DpopProofVerifier, DpopProofVerifierOptions } from './create-dpop-proof-verifier.js';
 export { requireRoles, requireScopes } from './requirements.js';
 export { verifyCsrf } from './verify-csrf.js';
 export type { CsrfCheckOptions } from './verify-csrf.js';

@@ -19,6 +19,7 @@ const METRICS = {
   'tokenward.server.invalid_grants': 'Refreshes refused, by reason',
   'tokenward.server.rate_limited': 'Requests refused by a rate limit, by route and scope',
   'tokenward.server.csrf_refusals': 'Requests refused by the CSRF check',
+  'tokenward.server.dpop_refusals': 'Logins and refreshes refused for their DPoP proof, by failed check',
 } as const;
 type MetricName = keyof typeof METRICS;
 
@@ -33,6 +34,7 @@ function measure(event: AuthEvent): Array<[MetricName, Attributes]> {
     case 'invalid_grant': return [['tokenward.server.invalid_grants', { 'tokenward.invalid_grant.reason': event.reason }]];
     case 'rate_limited': return [['tokenward.server.rate_limited', { 'tokenward.rate_limit.route': event.route, 'tokenward.rate_limit.scope': event.scope }]];
     case 'csrf': return [['tokenward.server.csrf_refusals', {}]];
+    case 'dpop_refused': return [['tokenward.server.dpop_refusals', { 'tokenward.dpop.reason': event.reason }]];
     case 'too_large': return [];
   }
 }

@@ -28,6 +28,12 @@ export interface FamilyRecord {
   /** The current token sealed under a key only the holder of `previous` can derive, for grace answers until `sealedUntil`. */
   readonly sealed?: string;
   readonly sealedUntil?: number;
+  /**
+   * With DPoP: the RFC 7638 thumbprint of the key the session is bound to. Set once (at the login
+   * or the first refresh that carried a proof) and kept by every rotation: a refresh without a
+   * proof of this key is refused, so the refresh cookie alone is useless.
+   */
+  readonly jkt?: string;
   /** With an OpenID upstream: the provider's tokens, encrypted (JWE dir/A256GCM) under the upstream's key. */
   readonly upstream?: string;
 }
@@ -51,8 +57,10 @@ export interface FamilyRecord {
  * - `prune(now)` deletes each family whose `expiresAt <= now` with its hashes and resolves how
  *   many; it may drop `sealed` once `sealedUntil <= now`, and never changes `version`.
  * - Records come back as values: mutating a returned object changes nothing stored.
+ * - `claimUpstream(id, holder, until, now)` and `releaseUpstream(id, holder)` (optional, together;
+ *   see `UpstreamLease`) make the OpenID provider's refresh single-flight across instances.
  */
-export interface RefreshStore {
+export interface RefreshStore extends Partial<UpstreamLease> {
   create(record: FamilyRecord): Promise<void>;
   findByToken(hash: string): Promise<FamilyRecord | undefined>;
   compareAndSwap(next: FamilyRecord, expectedVersion: number): Promise<boolean>;
@@ -61,4 +69,25 @@ export interface RefreshStore {
   prune(now: number): Promise<number>;
   /** Releases connections, if the store holds any. */
   close?(): Promise<void>;
+}
+
+/**
+ * A per-family lease on the provider's refresh (the OpenID upstream): the provider rotates its
+ * refresh tokens, so two instances refreshing one family at once would be a reuse at the provider.
+ * A store without it keeps the provider refresh single-flight per instance only. The contract:
+ * - `claimUpstream(id, holder, until, now)` resolves `true` and records `holder`'s lease until
+ *   `until` if no lease of another holder runs at `now` (one ends once `now >= until`, so a crashed
+ *   holder blocks the family only until then); the same holder may claim again (extend). Atomically:
+ *   of concurrent claims while no lease runs, exactly one resolves `true`.
+ * - `releaseUpstream(id, holder)` ends `holder`'s lease and leaves another holder's untouched.
+ * - `revokeFamily` and `prune` may drop the family's lease with it.
+ *
+ * @example
+ * if (await store.claimUpstream(family.id, holder, now + 15_000, now)) {
+ *   try { await refreshAtProvider(family); } finally { await store.releaseUpstream(family.id, holder); }
+ * }
+ */
+export interface UpstreamLease {
+  claimUpstream(familyId: string, holder: string, until: number, now: number): Promise<boolean>;
+  releaseUpstream(familyId: string, holder: string): Promise<void>;
 }

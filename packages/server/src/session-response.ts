@@ -15,14 +15,15 @@ export function sessionResponse(ctx: HandlerContext, meta: RequestMeta, grant: S
   const expiresIn = grant.access.expiresIn;
   const cookieMode = grant.family.mode === 'cookie';
   const token = grant.access.token;
+  const tokenType = grant.family.jkt === undefined ? 'Bearer' : 'DPoP';
   // The cookies go straight onto the Response's headers: no Headers object built and copied first.
   // A compact JWT (base64url and dots) needs no escaping: written into the body as it is, not
   // walked character by character by JSON.stringify.
   const response = cookieMode
     ? json(200, { token_type: 'cookie', expires_in: expiresIn })
     : COMPACT.test(token)
-      ? jsonText(200, `{"access_token":"${token}","token_type":"Bearer","expires_in":${expiresIn}}`)
-      : json(200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
+      ? jsonText(200, `{"access_token":"${token}","token_type":"${tokenType}","expires_in":${expiresIn}}`)
+      : json(200, { access_token: token, token_type: tokenType, expires_in: expiresIn });
   const { headers } = response;
   setSessionCookies(ctx, meta, headers, grant, newCsrf);
   if (cookieMode) setCookie(headers, cookies.access, token, expiresIn, secure);

@@ -113,7 +113,11 @@ describe('refresh', () => {
     const browser = client();
     const missing = await browser.refresh();
     expect([missing.status, await body(missing)]).toEqual([401, { error: 'invalid_grant' }]);
-    expect((await browser.withRefreshToken('not-a-token').refresh()).status).toBe(401);
+    // A cookieless refresh (a tab booting while another signs in) clears nothing; an unknown one does.
+    expect(missing.headers.getSetCookie()).toEqual([]);
+    const unknown = await browser.withRefreshToken('not-a-token').refresh();
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.getSetCookie().map((line) => line.split('=')[0])).toEqual(['tw_refresh', 'tw_session']);
     expect(events).toEqual([{ type: 'invalid_grant', reason: 'missing' }, { type: 'invalid_grant', reason: 'unknown' }]);
   });
 

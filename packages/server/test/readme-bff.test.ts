@@ -1,26 +1,17 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { base64url } from 'jose';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { freeOrigin, listenUntilDone } from './helpers/serve-snippet.js';
 import { CLIENT_ID, CLIENT_SECRET, ENCRYPTION_KEY, oidcSetup } from './helpers/oidc-setup.js';
 
 describe('the README: SPA + BFF against an OpenID provider', () => {
   it('the server snippet signs in at the provider, and the page then refreshes through /auth/refresh', async () => {
     // The provider of the helper, with its client registered for the snippet's origin.
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const port = (probe.address() as AddressInfo).port;
-    probe.close();
-    await once(probe, 'close');
-    const origin = `http://127.0.0.1:${port}`;
+    const { port, origin } = await freeOrigin();
     const setup = await oidcSetup({ redirectOrigin: origin });
     Object.assign(process.env, { APP_ORIGIN: origin, OIDC_ISSUER: setup.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET, TOKENWARD_KEY: base64url.encode(ENCRYPTION_KEY) });
     const { server } = await import('./fixtures/readme/bff.js');
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    onTestFinished(() => void server.close());
+    await listenUntilDone(server, port);
 
     const browser = setup.browser(origin);
     const callback = await browser.signIn('?returnTo=%2Fnotes');

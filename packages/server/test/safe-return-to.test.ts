@@ -27,6 +27,7 @@ describe('configuration', () => {
     [{ ...valid, privateKey: {} as CryptoKey }, 'exactly one of'],
     [{ ...valid, encryptionKey: new Uint8Array(16) }, '`encryptionKey` must be 32 bytes'],
     [{ ...valid, issuer: '' }, '`issuer`'],
+    [{ ...valid, refreshTimeoutMs: 0 }, '`refreshTimeoutMs` must be a positive integer'],
   ])('createOidcUpstream refuses %#', (options, message) => {
     let thrown: unknown;
     try {

@@ -1,8 +1,8 @@
 // A browser simulated in discrete time: N tabs, each the core's session machine plus the browser's
 // coordinator machine (both pure), over a channel that delays, reorders, duplicates and drops, a lock
 // manager with the Web Locks semantics (FIFO per name, released when a tab closes, kept by a frozen
-// tab), and a server with rotating refresh tokens and strict reuse detection. No timers, no promises:
-// thousands of runs take seconds, and a seed replays one exactly.
+// tab), and a server with rotating refresh tokens and strict reuse detection that can hang and fail
+// transiently. No timers, no promises: thousands of runs take seconds, and a seed replays one exactly.
 import { type RefreshPolicy, type SharedToken } from '@tokenward/core';
 import { initialState, transition as sessionTransition, type MachineEvent, type MachineState } from '@tokenward/core/machine';
 import { RefreshFailedError } from '@tokenward/core';
@@ -25,6 +25,10 @@ export interface Faults {
   drop: number;
   /** Server latency per leg (ms). */
   latencyMs: number;
+  /** Probability that a refresh hangs until its tab gives up (aborts it): the server rotates nothing. */
+  hang?: number;
+  /** Probability that a refresh fails transiently (503): the server rotates nothing. */
+  fail?: number;
 }
 
 export interface Tab {
@@ -36,7 +40,9 @@ export interface Tab {
   closed: boolean;
   /** Deferred while frozen, in order. */
   backlog: Array<() => void>;
-  timers: { session?: number; coordinator?: number; timeout?: number };
+  timers: { session?: number; coordinator?: number };
+  /** The attempts whose session timeout is still armed (each attempt has its own, as in createSession). */
+  timeouts: Set<number>;
   /** What this tab's own refresh returned, for the coordinator's `outcome` settlement. */
   outcomes: Map<number, { expiresAt: number; obtainedAt: number } | { status: number }>;
   /** When it last thawed: for a lock wait after that, its peers may still take it for frozen. */
@@ -58,7 +64,7 @@ export function createSimulatedBrowser(seed: number, faults: Faults) {
   const queue: Array<{ at: number; seq: number; run: () => void }> = [];
   const tabs: Tab[] = [];
   const locks = new Map<string, { holder?: [Tab, number]; waiting: Array<[Tab, number]> }>();
-  const server = { current: 1, jar: 1, signedIn: true, rotations: [] as number[], reuse: [] as string[], refreshRequests: 0, frozenRotation: false, family: 1 };
+  const server = { current: 1, jar: 1, signedIn: true, rotations: [] as number[], reuse: [] as string[], refreshRequests: 0, frozenRotation: false, family: 1, hangs: 0 };
   const outstanding = new Set<Request>();
   const violations: string[] = [];
   let now = T0;
@@ -78,12 +84,14 @@ export function createSimulatedBrowser(seed: number, faults: Faults) {
       if (effect.type === 'schedule') tab.timers.session = timer(tab, effect.at, (t) => t.timers.session, () => session(tab, { type: 'tick', now }));
       else if (effect.type === 'start-refresh') {
         const { attempt } = effect;
-        // The session's own timeout covers waiting for the lock and the request.
-        tab.timers.timeout = timer(tab, now + POLICY.timeoutMs, (t) => t.timers.timeout, () => {
-          if (tab.session.status !== 'refreshing' || tab.session.attempt !== attempt) return;
+        // The session's own timeout covers waiting for the lock and the request. Until the attempt
+        // settles it aborts the request, whatever the session did meanwhile (a peer's token adopted).
+        tab.timeouts.add(attempt);
+        at(now + POLICY.timeoutMs, onTab(tab, () => {
+          if (!tab.timeouts.delete(attempt)) return;
           coordinator(tab, { type: 'cancel', now, id: attempt });
-          failed(tab, attempt, 'transient');
-        });
+          if (tab.session.status === 'refreshing' && tab.session.attempt === attempt) failed(tab, attempt, 'transient');
+        }));
         coordinator(tab, { type: 'request', now, id: attempt, replaces: effect.current?.expiresAt });
       } else if (effect.type === 'abort-refresh') coordinator(tab, { type: 'cancel', now, id: tab.session.attempt });
       else if (effect.type === 'announce') coordinator(tab, { type: 'announce', now, message: effect.message });
@@ -99,9 +107,16 @@ export function createSimulatedBrowser(seed: number, faults: Faults) {
     session(tab, { type: 'refreshed', now, attempt, token: { id: ++serial, tokenType: 'Bearer', accessToken: token.accessToken ?? `at-${token.expiresAt}`, expiresAt: token.expiresAt, obtainedAt: token.obtainedAt }, rand: random() });
   }
 
-  /** The session aborted refresh `id`: its fetch is aborted, and the server drops it (rotating nothing) if it has not answered. */
+  /**
+   * The session aborted refresh `id`: its fetch is aborted, and the server drops it (rotating nothing)
+   * if it has not answered. The refresher then rejects, and the runtime tells the coordinator.
+   */
   function abort(tab: Tab, id: number): void {
-    for (const r of outstanding) if (r.tab === tab && r.id === id) outstanding.delete(r);
+    for (const r of outstanding) {
+      if (r.tab !== tab || r.id !== id) continue;
+      outstanding.delete(r);
+      at(now, onTab(tab, () => coordinator(tab, { type: 'settled', now, id, outcome: { kind: 'aborted' } })));
+    }
   }
 
   function coordinator(tab: Tab, event: CoordinatorEvent): void {
@@ -122,6 +137,8 @@ export function createSimulatedBrowser(seed: number, faults: Faults) {
         }
         case 'settle': {
           const attempt = effect.id;
+          // The attempt's promise settled: its timeout is cleared.
+          tab.timeouts.delete(attempt);
           if (tab.session.status !== 'refreshing' || tab.session.attempt !== attempt) break;
           const s = effect.settlement;
           if (s.kind === 'outcome') {
@@ -191,13 +208,18 @@ export function createSimulatedBrowser(seed: number, faults: Faults) {
     const live = [...outstanding].filter((r) => !r.frozen).length;
     maxConcurrent = Math.max(maxConcurrent, live);
     if (live > 1) violations.push(`${live} refreshes in flight at ${now - T0} ms`);
+    // Drawn only when the server has faults, so a scenario without them replays as it did before.
+    const fault = faults.hang || faults.fail ? random() : 1;
+    // A hung request stays in flight, unanswered, until its tab aborts it.
+    if (fault < (faults.hang ?? 0)) return void server.hangs++;
     at(now + faults.latencyMs, () => {
       // An aborted request (its tab closed, or the session gave up on it) is dropped unanswered.
       if (!outstanding.delete(req) || tab.closed) return;
       // From here on the cookie is rotated: a later request presents the new one.
       server.refreshRequests++;
       let result: { expiresAt: number; obtainedAt: number } | { status: number };
-      if (!server.signedIn || req.family !== server.family) result = { status: 401 };
+      if (fault < (faults.hang ?? 0) + (faults.fail ?? 0)) result = { status: 503 };
+      else if (!server.signedIn || req.family !== server.family) result = { status: 401 };
       else if (req.presented === server.current) {
         server.jar = server.current = server.current + 1;
         server.rotations.push(now);
@@ -216,7 +238,7 @@ export function createSimulatedBrowser(seed: number, faults: Faults) {
   }
 
   function toOutcome(result: { expiresAt: number; obtainedAt: number } | { status: number }): Outcome {
-    if ('status' in result) return { kind: 'expired', reason: 'invalid_grant' };
+    if ('status' in result) return result.status === 503 ? { kind: 'failed', retryAfterMs: undefined } : { kind: 'expired', reason: 'invalid_grant' };
     const token: SharedToken = { accessToken: `at-${result.expiresAt}`, tokenType: 'Bearer', expiresAt: result.expiresAt, obtainedAt: result.obtainedAt };
     return { kind: 'token', token };
   }
@@ -236,7 +258,7 @@ export function createSimulatedBrowser(seed: number, faults: Faults) {
     open(): Tab {
       const index = tabs.length;
       const config: CoordinatorConfig = { ...TIMINGS, tab: `tab-${index}`, cookieMode: false };
-      const tab: Tab = { index, session: initialState(), coordinator: initialCoordinatorState(now, TIMINGS), config, frozen: false, closed: false, backlog: [], timers: {}, outcomes: new Map(), thawedAt: -Infinity };
+      const tab: Tab = { index, session: initialState(), coordinator: initialCoordinatorState(now, TIMINGS), config, frozen: false, closed: false, backlog: [], timers: {}, timeouts: new Set(), outcomes: new Map(), thawedAt: -Infinity };
       tabs.push(tab);
       broadcast(tab, { v: 1, type: 'hello', from: config.tab, gen: 0, round: 0, at: now });
       session(tab, { type: 'request', now, minValidityMs: 0 });

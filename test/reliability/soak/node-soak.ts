@@ -227,13 +227,19 @@ const windowMs = endedAt - startedAt;
 const expected = Math.ceil(windowMs / (LIFETIME_MS / 2)) + 1 + signInsDuring;
 const bound = expected + failures;
 
-/** The shortest gap from an answer of each kind to the next refresh request. */
+/**
+ * The shortest gap from an answer of each kind to the next refresh request. The log is in the order
+ * answers were sent (a hung request is answered long after it arrived), so it is put in order of
+ * arrival first. Gaps run from the answer's end, except after a hang: the client gives up on its own
+ * timer, measured from when the hung request arrived.
+ */
 function gaps(entries: RefreshLogEntry[]): Record<string, number> {
+  const byArrival = [...entries].sort((a, b) => a.at - b.at);
   const min: Record<string, number> = {};
-  for (let i = 0; i + 1 < entries.length; i++) {
-    const { kind, at, retryAfter } = entries[i]!;
+  for (let i = 0; i + 1 < byArrival.length; i++) {
+    const { kind, at, end, retryAfter } = byArrival[i]!;
     const key = kind === 'ok' ? 'after success' : kind === 'hang' ? 'after hang' : retryAfter ? `after Retry-After ${retryAfter}` : kind === 'terminal' ? 'after terminal' : 'after failure';
-    const gap = entries[i + 1]!.at - at;
+    const gap = byArrival[i + 1]!.at - (kind === 'hang' ? at : end);
     min[key] = Math.min(min[key] ?? Infinity, gap);
   }
   return min;

@@ -19,13 +19,14 @@ interface Envelope<T extends string> {
 }
 
 /**
- * What tabs say to each other. `hello`: a new tab asks for a live token. `locked`: the lock moved (a
+ * What tabs say to each other. `hello`: a new tab asks for a live token (answered with `tokens`, or
+ * without one by a `hello` to it, so that it takes the others' epoch and lock round). `locked`: the lock moved (a
  * tab got it, or let go of it without a result), so waiters restart their count of a stuck holder. `tokens`: a refresh result,
  * a sign-in, or an answer to `hello` (`to`). `failed`: a refresh failed and may be retried later.
  * `signed-out` and `expired` end the session everywhere. Exclusion is the lock's job, not a message's.
  */
 export type PeerMessage =
-  | Envelope<'hello'>
+  | (Envelope<'hello'> & { to?: string })
   | Envelope<'locked'>
   | Envelope<'signed-out'>
   | (Envelope<'tokens'> & { token: PeerToken; signedIn: boolean; to?: string })
@@ -63,7 +64,7 @@ const TOKEN: Record<string, Check> = {
 };
 /** The keys each type adds to the envelope. A Map: a `type` of `constructor` must find nothing. */
 const TYPES = new Map<unknown, Record<string, Check>>([
-  ['hello', {}],
+  ['hello', { to: optional(id) }],
   ['locked', {}],
   ['signed-out', {}],
   ['tokens', { token: (value) => matches(value, TOKEN) && (value as PeerToken).expiresAt > (value as PeerToken).obtainedAt, signedIn: (value) => typeof value === 'boolean', to: optional(id) }],

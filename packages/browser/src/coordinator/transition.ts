@@ -28,11 +28,16 @@ export function transition(state: CoordinatorState, event: CoordinatorEvent, con
 
 const handlers: Handlers = {
   request(state, { now, id, replaces }, config) {
-    // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
-    const superseded = 'job' in state ? finish(state, 'superseded') : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id } as const] : none;
     const job: Job = { id, replaces, at: now, epoch: state.epoch };
     // A peer's token may already have replaced the one the session wants replaced.
-    if (replacedBy(state.own, job, now)) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
+    const replaced = replacedBy(state.own, job, now);
+    // This tab's last refresh is still in flight (its session moved on to a peer's token): the new one
+    // never runs beside it, nor waits behind it unbounded. It fails fast, and the session retries
+    // after its backoff; the holder keeps its deadline (its session's timeout aborts it).
+    if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed', retryAfterMs: undefined })]];
+    // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
+    const superseded = 'job' in state ? finish(state, 'superseded') : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id } as const] : none;
+    if (replaced) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
     if (now < state.helloUntil) return [{ ...knowledge(state), phase: 'hello', job }, superseded];
     const [next, effects] = wait({ ...knowledge(state), phase: 'waiting', job }, now, config);
     return [next, [...superseded, ...effects]];
@@ -69,6 +74,10 @@ const handlers: Handlers = {
     if (state.phase !== 'waiting' || state.job.id !== id) return [state, [{ type: 'unlock', id }]];
     // The waiter's check: did a peer replace the token while this tab waited? Then no server call.
     if (replacedBy(state.own, state.job, now)) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'token', token: state.own! })]];
+    // Granted with under half the session's timeout left (it waited out a hung holder), its request
+    // could be aborted after the server rotated: the token lost, the next waiter refreshes again. It
+    // lets the lock go instead, and the session retries with a whole timeout.
+    if (now - state.job.at > config.refreshTimeoutMs / 2) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'failed', retryAfterMs: undefined })]];
     const holding = { ...state, phase: 'holding', since: now, blockedSince: undefined } as const;
     return [holding, [post(holding, config, now, { type: 'locked' }), { type: 'run', id }]];
   },
@@ -85,13 +94,15 @@ const handlers: Handlers = {
       return [{ ...handoff, own, ended: undefined }, [post(state, config, now, { type: 'tokens', token: own, signedIn: false }), done]];
     }
     if (outcome.kind === 'failed') return [handoff, [post(state, config, now, { type: 'failed', retryAfterMs: outcome.retryAfterMs }), done]];
-    // Refused: the session is over in every tab.
-    const ended = { ...handoff, epoch: bump(state, now), own: undefined, ended: 'expired' as const };
+    // Refused: the session is over in every tab. One epoch past the refresh's own, not the wall
+    // clock's: later than any result it could have raced, earlier than a sign-in elsewhere meanwhile
+    // (the refusal may be its doing: the old cookie's family ended), which then wins in every tab.
+    const ended = { ...handoff, epoch: state.epoch + 1, own: undefined, ended: 'expired' as const };
     return [ended, [post(ended, config, now, { type: 'expired', reason: safeReason(outcome.reason) }), done]];
   },
 
   message(state, { now, message }, config) {
-    if (message.from === config.tab || (message.type === 'tokens' && message.to !== undefined && message.to !== config.tab)) return [state, none];
+    if (message.from === config.tab || ((message as { to?: string }).to ?? config.tab) !== config.tab) return [state, none];
     // Lateness of fresh messages only (an announcement queued while a tab was frozen says nothing), capped.
     const late = now - message.at;
     const lag = late < 10_000 ? Math.min(Math.max(late, state.lag * 0.9), config.lockWaitMs / 4) : state.lag;
@@ -99,13 +110,18 @@ const handlers: Handlers = {
     const effects: CoordinatorEffect[] = learned.round === state.round || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round: learned.round }];
     // The lock moved on: a waiter's count of a stuck holder starts again, an idle tab's is void.
     if (message.type === 'locked') return [{ ...learned, blockedSince: learned.phase === 'waiting' ? now : undefined }, effects];
-    if (message.type === 'hello') {
-      const live = learned.own && learned.own.expiresAt > now ? learned.own : undefined;
-      if (live) effects.push(post(learned, config, now, { type: 'tokens', token: live, signedIn: false, to: message.from }));
-      return [learned, effects];
-    }
     // Capped by the sender's stamp, not this tab's clock: every tab caps a wild value alike.
     const epoch = Math.min(message.gen, message.at + EPOCH_AHEAD_MS);
+    if (message.type === 'hello') {
+      // A new tab is answered with the live token, or else with a `hello` to it: either teaches it the
+      // epoch (else the others would take its results for history) and the lock round (past a frozen
+      // holder, the free round is not the one the others refresh under).
+      if (!message.to) {
+        const live = learned.own && learned.own.expiresAt > now ? learned.own : undefined;
+        effects.push(post(learned, config, now, live ? { type: 'tokens', token: live, signedIn: false, to: message.from } : { type: 'hello', to: message.from }));
+      } else if (learned.phase === 'hello' && epoch > learned.epoch) return [{ ...learned, epoch, job: { ...learned.job, epoch } }, effects];
+      return [learned, effects];
+    }
     // Announcements from before the latest sign-in, sign-out or expiry heard here are history.
     if (epoch < learned.epoch) return [learned, effects];
     // A result or an announcement is a live tab at work: a wait so far says nothing of a stuck holder.
@@ -171,7 +187,10 @@ function wakeAt(state: CoordinatorState, config: CoordinatorConfig): number | un
 function wait(state: CoordinatorState & { phase: 'waiting' }, now: number, config: CoordinatorConfig, effects: CoordinatorEffect[] = []): CoordinatorResult {
   let { round, blockedSince = now } = state;
   if (now >= blockedSince + config.lockWaitMs) [round, blockedSince] = [round + 1, now];
-  return [{ ...state, round, blockedSince }, [...effects, { type: 'lock', id: state.job.id, round }]];
+  const next = { ...state, round, blockedSince };
+  // The move is told at once, so that the others (a holder that thaws, too) follow to the new round.
+  if (round > state.round) effects = [...effects, post(next, config, now, { type: 'locked' })];
+  return [next, [...effects, { type: 'lock', id: state.job.id, round }]];
 }
 
 /** Whether `token` is live and newer than the one `job` wants replaced. */
@@ -189,15 +208,12 @@ function learnRound(state: CoordinatorState, message: PeerMessage): CoordinatorS
   return (message.round ?? 0) > state.round ? { ...state, round: state.round + 1 } : state;
 }
 
-/**
- * Settles the job of `state` (if any) without a result of its own, and lets go of its lock. A holder
- * superseded by a new request keeps the lock until its refresh settles: the two never overlap.
- */
+/** Settles the job of `state` (if any) without a result of its own, and lets go of its lock. */
 function finish(state: CoordinatorState, kind: Settlement['kind'], retryAfterMs?: number, token?: SharedToken): CoordinatorEffect[] {
   if (!('job' in state)) return [];
   const { id } = state.job;
   const settlement: Settlement = kind === 'token' ? { kind, token: token! } : kind === 'failed' ? { kind, retryAfterMs } : { kind: kind as 'ended' | 'superseded' };
-  return state.phase === 'holding' && kind === 'superseded' ? [settle(id, settlement)] : [{ type: 'unlock', id }, settle(id, settlement)];
+  return [{ type: 'unlock', id }, settle(id, settlement)];
 }
 
 function settle(id: number, settlement: Settlement): CoordinatorEffect {

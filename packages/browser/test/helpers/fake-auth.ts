@@ -10,6 +10,8 @@ export interface FakeAuthOptions {
   delay?: number | ((call: number) => number);
   /** Answer this status instead (per call number). */
   fail?: (call: number) => number | undefined;
+  /** How long a success takes back to the client after the server rotated (an abort then loses it). Default 0. */
+  transit?: number;
 }
 
 /**
@@ -18,19 +20,23 @@ export interface FakeAuthOptions {
  * the client went away), and a rotated token presented again revokes the family.
  */
 export function createFakeAuth(options: FakeAuthOptions = {}) {
-  const { ttl = 1, delay = 15, fail } = options;
+  const { ttl = 1, delay = 15, fail, transit = 0 } = options;
   const stats = { requests: 0, successes: 0, failures: 0, reuse: 0 };
   let current = 1;
   let jar: number | undefined = 1;
   let revoked = false;
 
+  const wait = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    });
+
   const refresh: Refresher = async ({ signal }) => {
     const call = ++stats.requests;
     const presented = jar;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, typeof delay === 'function' ? delay(call) : delay);
-      signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
-    });
+    await wait(typeof delay === 'function' ? delay(call) : delay, signal);
     const status = fail?.(call);
     if (status) {
       stats.failures++;
@@ -44,6 +50,7 @@ export function createFakeAuth(options: FakeAuthOptions = {}) {
     }
     jar = current = current + 1;
     stats.successes++;
+    if (transit) await wait(transit, signal);
     return { accessToken: `access-${current}`, tokenType: 'Bearer', expiresIn: ttl };
   };
 

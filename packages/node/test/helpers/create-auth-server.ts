@@ -1,4 +1,5 @@
 // A real OAuth 2.0 authorization server (oidc-provider) on 127.0.0.1, with grant counters and fault injection.
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +52,8 @@ export interface AuthServer {
   movedStatus: number;
   /** When set, discovery answers this status instead of the metadata. */
   discoveryStatus: number | undefined;
+  /** Whether a DPoP proof at the token endpoint must carry a server nonce (RFC 9449 §8). Default false. */
+  requireDpopNonce: boolean;
   reset(): void;
   close(): Promise<void>;
 }
@@ -115,6 +118,8 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // DPoP is on by default in oidc-provider 9; a nonce secret lets a test demand nonces.
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => state.requireDpopNonce },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
@@ -149,6 +154,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     tokenEndpointAt: `${issuer}/token`,
     movedStatus: 404,
     discoveryStatus: undefined,
+    requireDpopNonce: false,
     reset() {
       state.counts = { grants: 0, grantErrors: 0, tokenRequests: 0, discovery: 0 };
       state.errors = [];
@@ -159,6 +165,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
       state.tokenEndpointAt = state.tokenEndpoint;
       state.movedStatus = 404;
       state.discoveryStatus = undefined;
+      state.requireDpopNonce = false;
     },
     async close() {
       server.closeAllConnections();

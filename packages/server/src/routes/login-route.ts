@@ -1,3 +1,4 @@
+import { boundKey, dpopBinding } from '../dpop-binding.js';
 import type { RouteHandler } from '../handler-context.js';
 import { error, readBody, tooLarge } from '../responses.js';
 import { sessionResponse, tooManyRequests } from '../session-response.js';
@@ -29,6 +30,9 @@ export const loginRoute: RouteHandler = async (ctx, request, meta) => {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return error(400, 'invalid_request');
   const mode = (body as { mode?: unknown }).mode ?? 'bearer';
   if (mode !== 'bearer' && mode !== 'cookie') return error(400, 'invalid_request');
+  // Before authenticate: a refused proof must not cost a password check.
+  const binding = await dpopBinding(ctx, request, meta);
+  if (binding.refused) return binding.refused;
 
   // authenticate gets the request with its body still readable.
   const user = await options.authenticate!(new Request(request.url, { method: 'POST', headers: request.headers, body: bytes as Uint8Array<ArrayBuffer> }));
@@ -37,7 +41,10 @@ export const loginRoute: RouteHandler = async (ctx, request, meta) => {
     return error(401, 'invalid_credentials');
   }
   const claims = user.claims ?? {};
-  const [issued, access] = await Promise.all([ctx.families.create(user.sub, claims, mode), ctx.keys.sign(user.sub, claims)]);
+  const [issued, access] = await Promise.all([
+    ctx.families.create(user.sub, claims, mode, undefined, binding.jkt),
+    ctx.keys.sign(user.sub, claims, boundKey({ mode, jkt: binding.jkt })),
+  ]);
   options.onEvent({ type: 'login', sub: user.sub, familyId: issued.family.id, mode });
   return sessionResponse(ctx, meta, { family: issued.family, refreshToken: issued.token, access }, { newCsrf: true });
 };

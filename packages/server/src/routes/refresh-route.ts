@@ -1,4 +1,5 @@
 import { clearCookie, readCookie } from '../cookies.js';
+import { dpopBinding } from '../dpop-binding.js';
 import type { HandlerContext, RequestMeta, RouteHandler, SessionGrant } from '../handler-context.js';
 import { error } from '../responses.js';
 import { accessTokenFor, freshenUpstream } from '../freshen-upstream.js';
@@ -19,20 +20,28 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
     return error(403, 'csrf');
   }
   const presented = readCookie(request, cookies.refresh.name);
-  if (presented === undefined) return invalidGrant(ctx, meta, 'missing');
+  // Nothing to clear: a Set-Cookie here could delete the cookie a sign-in in another tab has just
+  // set while this (cookieless) boot refresh was in flight.
+  if (presented === undefined) {
+    ctx.options.onEvent({ type: 'invalid_grant', reason: 'missing' });
+    return error(401, 'invalid_grant');
+  }
   // A client gone before the rotation rotates nothing: the cookie other tabs hold stays current.
   if (request.signal.aborted) return error(499, 'client_closed_request');
+  const { refused, jkt } = await dpopBinding(ctx, request, meta);
+  if (refused) return refused;
 
   const leading = ctx.inflight.get(presented);
   if (leading) {
     const grant = await leading;
-    if (grant) {
+    // A bound family's answer only to a proof of its key: a copied cookie waits for nothing.
+    if (grant && (grant.family.jkt === undefined || grant.family.jkt === jkt)) {
       ctx.options.onEvent({ type: 'grace', sub: grant.family.sub, familyId: grant.family.id, coalesced: true });
       const expiresIn = Math.max(1, grant.access.exp - Math.floor(ctx.options.clock() / 1000));
       return sessionResponse(ctx, meta, { ...grant, access: { ...grant.access, expiresIn } });
     }
   }
-  const attempt = attemptRefresh(ctx, meta, presented);
+  const attempt = attemptRefresh(ctx, meta, presented, jkt);
   if (!leading) {
     const shared = attempt.then((result) => result.grant);
     ctx.inflight.set(presented, shared);
@@ -42,7 +51,7 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
   return result.response ?? sessionResponse(ctx, meta, result.grant);
 };
 
-async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented: string): Promise<Attempt> {
+async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented: string, jkt: string | undefined): Promise<Attempt> {
   const { options, limiters } = ctx;
   const retryAfter = (meta.address !== undefined && limiters.refresh?.take(meta.address)) || 0;
   if (retryAfter > 0) {
@@ -53,7 +62,7 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
   const upstream = await freshenUpstream(ctx, presented);
   if (upstream === 'ended') return { response: invalidGrant(ctx, meta, 'upstream') };
   if (upstream === 'unavailable') return { response: error(503, 'upstream_unavailable', { 'retry-after': '5' }) };
-  const outcome = await ctx.families.refresh(presented, { admit: limiters.family && ((family) => limiters.family!.take(family.id)) });
+  const outcome = await ctx.families.refresh(presented, { admit: limiters.family && ((family) => limiters.family!.take(family.id)), jkt });
   switch (outcome.kind) {
     case 'rotated':
     case 'grace': {
@@ -76,7 +85,7 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
 }
 
 /** 401 invalid_grant, and the refresh cookie goes: the client must sign in again. */
-function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream'): Response {
+function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'unknown' | 'expired' | 'unsealable' | 'upstream' | 'dpop_key'): Response {
   if (reason) ctx.options.onEvent({ type: 'invalid_grant', reason });
   const headers = new Headers();
   clearCookie(headers, cookies.refresh, secure);

@@ -46,9 +46,11 @@ export interface OidcSetupOptions extends Partial<AuthHandlerOptions> {
   serve?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Registers this origin's callback at the provider too (an app the test serves itself). */
   redirectOrigin?: string;
+  /** The provider rotates its refresh token on every refresh (a consumed one coming back revokes the grant). Default: its own rule. */
+  rotateRefreshToken?: boolean;
 }
 
-export async function oidcSetup({ providerAccessTtl, scope, serve, redirectOrigin, ...options }: OidcSetupOptions = {}): Promise<OidcSetup> {
+export async function oidcSetup({ providerAccessTtl, scope, serve, redirectOrigin, rotateRefreshToken, ...options }: OidcSetupOptions = {}): Promise<OidcSetup> {
   const providerServer = createServer();
   const appServer = createServer();
   const [issuer, app] = await Promise.all([listen(providerServer), listen(appServer)]);
@@ -70,6 +72,7 @@ export async function oidcSetup({ providerAccessTtl, scope, serve, redirectOrigi
     cookies: { keys: ['a-cookie-key-for-the-test-provider'] },
     pkce: { required: () => true },
     issueRefreshToken: async () => true,
+    ...(rotateRefreshToken === undefined ? {} : { rotateRefreshToken }),
     ttl: { AccessToken: providerAccessTtl ?? 600, RefreshToken: 86_400, IdToken: 600, Interaction: 600, Session: 3600, Grant: 86_400 },
     features: { devInteractions: { enabled: true }, revocation: { enabled: true }, rpInitiatedLogout: { enabled: true } },
   });
