@@ -34,7 +34,7 @@ const handlers: Handlers = {
     // This tab's last refresh is still in flight (its session moved on to a peer's token): the new one
     // never runs beside it, nor waits behind it unbounded. It fails fast, and the session retries
     // after its backoff; the holder keeps its deadline (its session's timeout aborts it).
-    if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed', retryAfterMs: undefined })]];
+    if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed' })]];
     // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
     const superseded = 'job' in state ? finish(state, { kind: 'superseded' }) : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id } as const] : none;
     if (replaced) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
@@ -65,7 +65,7 @@ const handlers: Handlers = {
     if (state.phase === 'handoff' && now >= state.until) return [idle(state), [{ type: 'unlock', id: state.id }]];
     if (state.phase === 'holding' && now >= state.since + config.refreshTimeoutMs) {
       // A refresher that ignores its abort signal does not keep the lock past the timeout.
-      return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed', retryAfterMs: undefined })]];
+      return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed' })]];
     }
     return [state, none];
   },
@@ -77,7 +77,7 @@ const handlers: Handlers = {
     // Granted with under half the session's timeout left (it waited out a hung holder), its request
     // could be aborted after the server rotated: the token lost, the next waiter refreshes again. It
     // lets the lock go instead, and the session retries with a whole timeout.
-    if (now - state.job.at > config.refreshTimeoutMs / 2) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'failed', retryAfterMs: undefined })]];
+    if (now - state.job.at > config.refreshTimeoutMs / 2) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'failed' })]];
     const holding = { ...state, phase: 'holding', since: now, blockedSince: undefined } as const;
     return [holding, [post(holding, config, now, { type: 'locked' }), { type: 'run', id }]];
   },
