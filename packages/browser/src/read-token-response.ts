@@ -28,7 +28,7 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
   if (!(expiresIn > 0)) throw invalid('expires_in');
   if (mode === 'bearer' && typeof accessToken !== 'string') throw invalid('access_token');
   // Cookie mode never keeps an access token in script memory, even one a server sent by mistake.
-  const result: TokenResponse = { expiresIn, tokenType: tokenType as string | undefined, scope: typeof scope === 'string' ? scope : undefined, accessToken: mode === 'cookie' ? undefined : (accessToken as string) };
+  const result: TokenResponse = { expiresIn, tokenType: (tokenType ?? undefined) as string | undefined, scope: typeof scope === 'string' ? scope : undefined, accessToken: mode === 'cookie' ? undefined : (accessToken as string) };
   // The token and type patterns and the lifetime bound are the core's, checked here as the session will.
   toTokenSet(result, Date.now(), 0);
   return result;
