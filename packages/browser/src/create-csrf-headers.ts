@@ -1,4 +1,5 @@
 import { ConfigError } from '@tokenward/core';
+import { TOKEN_TYPE_PATTERN } from '@tokenward/core/internal';
 import { readCookie, serverCookieNames } from './read-cookie.js';
 
 export interface CsrfOptions {
@@ -7,8 +8,6 @@ export interface CsrfOptions {
   /** A readable cookie whose value the header echoes (double submit), if the server sets one. Default `__Host-tw_csrf`, else `tw_csrf` (plain http on localhost), as @tokenward/server names it; `false`: none. */
   cookie?: string | false;
 }
-
-const TOKEN = /^[!#$%&'*+.^_`|~\w-]+$/;
 
 /**
  * Builds the CSRF headers for one request. A cross-site form cannot set a custom header and a
@@ -23,7 +22,7 @@ export function createCsrfHeaders(options: CsrfOptions | false = {}): () => Reco
   if (options === false) return () => ({});
   const { header = 'x-tokenward-csrf', cookie } = options;
   const names = cookie === undefined ? serverCookieNames('tw_csrf') : cookie ? [cookie] : [];
-  if (!TOKEN.test(header) || !names.every((name) => TOKEN.test(name))) {
+  if (!TOKEN_TYPE_PATTERN.test(header) || !names.every((name) => TOKEN_TYPE_PATTERN.test(name))) {
     throw new ConfigError('Invalid `csrf` names');
   }
   return () => ({ [header]: names.map(readCookie).find(Boolean) || '1' });

@@ -138,7 +138,7 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     if (settlement.kind === 'token') return job.resolve(settlement.token);
     // Named by kind (`failed` in another tab, session `ended`, `superseded`): the message says which.
     const { kind } = settlement;
-    job.reject(new RefreshFailedError(`Refresh ${kind}`, { kind: kind === 'ended' ? 'terminal' : 'transient', retryAfterMs: kind === 'failed' ? settlement.retryAfterMs : undefined }));
+    job.reject(new RefreshFailedError(`Refresh ${kind}`, { kind: kind === 'ended' ? 'terminal' : 'transient', retryAfterMs: (settlement as { retryAfterMs?: number }).retryAfterMs }));
   }
 
   const unsubscribe = bus.subscribe((data) => {

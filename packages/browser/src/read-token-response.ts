@@ -1,5 +1,5 @@
 import { InvalidTokenResponseError, RefreshFailedError, type TokenResponse } from '@tokenward/core';
-import { ACCESS_TOKEN_PATTERN, MAX_LIFETIME_MS, REASON_PATTERN, TOKEN_TYPE_PATTERN, parseRetryAfter } from '@tokenward/core/internal';
+import { REASON_PATTERN, parseRetryAfter, toTokenSet } from '@tokenward/core/internal';
 
 /** Where the access token lives. */
 export type TokenMode = 'bearer' | 'cookie';
@@ -25,13 +25,13 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
   if (!body) throw new RefreshFailedError(`Refresh answered HTTP ${status} without a JSON object`, { status, kind: 'transient' });
   const { access_token: accessToken, token_type: tokenType, expires_in: lifetime, scope } = body;
   const expiresIn = typeof lifetime === 'number' || typeof lifetime === 'string' ? Number(lifetime) : NaN;
-  if (!(expiresIn > 0 && expiresIn * 1000 <= MAX_LIFETIME_MS)) throw invalid('expires_in');
-  if (tokenType !== undefined && !(typeof tokenType === 'string' && TOKEN_TYPE_PATTERN.test(tokenType))) throw invalid('token_type');
-  const result: TokenResponse = { expiresIn, tokenType: tokenType as string | undefined, scope: typeof scope === 'string' ? scope : undefined };
+  if (!(expiresIn > 0)) throw invalid('expires_in');
+  if (mode === 'bearer' && typeof accessToken !== 'string') throw invalid('access_token');
   // Cookie mode never keeps an access token in script memory, even one a server sent by mistake.
-  if (mode === 'cookie') return result;
-  if (!(typeof accessToken === 'string' && ACCESS_TOKEN_PATTERN.test(accessToken))) throw invalid('access_token');
-  return { ...result, accessToken };
+  const result: TokenResponse = { expiresIn, tokenType: (tokenType ?? undefined) as string | undefined, scope: typeof scope === 'string' ? scope : undefined, accessToken: mode === 'cookie' ? undefined : (accessToken as string) };
+  // The token and type patterns and the lifetime bound are the core's, checked here as the session will.
+  toTokenSet(result, Date.now(), 0);
+  return result;
 }
 
 function parse(text: string): Record<string, unknown> | undefined {

@@ -69,8 +69,9 @@ describe('createRefreshTransport', () => {
     ['a negative expires_in', { access_token: 'secret', expires_in: -5 }, 'Refresh response has no usable expires_in'],
     ['a boolean expires_in', { access_token: 'secret', expires_in: true }, 'Refresh response has no usable expires_in'],
     ['no access_token in bearer mode', { expires_in: 60 }, 'Refresh response has no usable access_token'],
-    ['an access_token with a newline', { access_token: 'sec\nret', expires_in: 60 }, 'Refresh response has no usable access_token'],
-    ['a token_type with spaces', { access_token: 'secret', token_type: 'Bearer x', expires_in: 60 }, 'Refresh response has no usable token_type'],
+    ['an access_token with a newline', { access_token: 'sec\nret', expires_in: 60 }, 'Token response has a malformed token'],
+    ['a token_type with spaces', { access_token: 'secret', token_type: 'Bearer x', expires_in: 60 }, 'Token response has a malformed token type'],
+    ['an expires_in past the lifetime bound', { access_token: 'secret', expires_in: 1e12 }, 'Token response has no usable expiry'],
   ])('rejects a 200 with %s as a transient failure without echoing the body', async (_, body, message) => {
     server = await startServer((_req, res) => reply(res, 200, body));
     const error = await failure(createRefreshTransport({ url: server.url })(context()));

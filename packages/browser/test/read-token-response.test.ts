@@ -21,6 +21,11 @@ describe('readTokenResponse', () => {
     expect(await readTokenResponse(json({ access_token: 't', expires_in: '45', scope: 7 }))).toMatchObject({ expiresIn: 45, scope: undefined });
   });
 
+  it('reads a null token_type as absent (the session then says Bearer), and checks a given one with the core', async () => {
+    expect(await readTokenResponse(json({ access_token: 't', token_type: null, expires_in: 30 }))).toMatchObject({ tokenType: undefined });
+    await expect(readTokenResponse(json({ access_token: 't', token_type: 7, expires_in: 30 }))).rejects.toMatchObject({ code: 'ERR_INVALID_TOKEN_RESPONSE', message: 'Token response has a malformed token type' });
+  });
+
   it('refuses lifetimes of zero or over a year', async () => {
     await expect(readTokenResponse(json({ access_token: 't', expires_in: 0 }))).rejects.toMatchObject({ code: 'ERR_INVALID_TOKEN_RESPONSE' });
     await expect(readTokenResponse(json({ access_token: 't', expires_in: 367 * 86400 }))).rejects.toMatchObject({ code: 'ERR_INVALID_TOKEN_RESPONSE' });

@@ -79,14 +79,8 @@ export function bearer(token: TokenSet): Record<string, string> {
 /** The caller's init with our headers added; a header the caller set itself wins. */
 function withAuth(init: RequestInit | undefined, request: Request | undefined, extra: Record<string, string>, credentials: RequestInit['credentials']): RequestInit {
   const source = init?.headers ?? request?.headers;
-  let headers: HeadersInit;
-  if (source === undefined) headers = extra;
-  else if (isPlainObject(source)) headers = mergePlain(source, extra);
-  else {
-    const merged = new Headers(source);
-    for (const name in extra) if (!merged.has(name)) merged.set(name, extra[name]!);
-    headers = merged;
-  }
+  // A Headers or a list of pairs is copied to a plain object first (lower-case names).
+  const headers = source === undefined ? extra : mergePlain(isPlainObject(source) ? source : Object.fromEntries(new Headers(source)), extra);
   return credentials ? { ...init, headers, credentials } : { ...init, headers };
 }
 

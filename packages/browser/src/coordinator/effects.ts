@@ -8,7 +8,7 @@ export type Settlement =
   /** With a peer's token that already replaced the one the session wanted replaced. */
   | { kind: 'token'; token: SharedToken }
   /** Without a token: a peer's refresh failed (`failed`), the session ended (`ended`), another refresh replaced it (`superseded`). */
-  | { kind: 'failed'; retryAfterMs: number | undefined }
+  | { kind: 'failed'; retryAfterMs?: number }
   | { kind: 'ended' | 'superseded' };
 
 /** What the machine asks the runtime to do. Data only; the runtime executes them in order. */

@@ -34,9 +34,9 @@ const handlers: Handlers = {
     // This tab's last refresh is still in flight (its session moved on to a peer's token): the new one
     // never runs beside it, nor waits behind it unbounded. It fails fast, and the session retries
     // after its backoff; the holder keeps its deadline (its session's timeout aborts it).
-    if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed', retryAfterMs: undefined })]];
+    if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed' })]];
     // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
-    const superseded = 'job' in state ? finish(state, 'superseded') : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id } as const] : none;
+    const superseded = 'job' in state ? finish(state, { kind: 'superseded' }) : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id } as const] : none;
     if (replaced) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
     if (now < state.helloUntil) return [{ ...knowledge(state), phase: 'hello', job }, superseded];
     const [next, effects] = wait({ ...knowledge(state), phase: 'waiting', job }, now, config);
@@ -65,7 +65,7 @@ const handlers: Handlers = {
     if (state.phase === 'handoff' && now >= state.until) return [idle(state), [{ type: 'unlock', id: state.id }]];
     if (state.phase === 'holding' && now >= state.since + config.refreshTimeoutMs) {
       // A refresher that ignores its abort signal does not keep the lock past the timeout.
-      return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed', retryAfterMs: undefined })]];
+      return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed' })]];
     }
     return [state, none];
   },
@@ -77,7 +77,7 @@ const handlers: Handlers = {
     // Granted with under half the session's timeout left (it waited out a hung holder), its request
     // could be aborted after the server rotated: the token lost, the next waiter refreshes again. It
     // lets the lock go instead, and the session retries with a whole timeout.
-    if (now - state.job.at > config.refreshTimeoutMs / 2) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'failed', retryAfterMs: undefined })]];
+    if (now - state.job.at > config.refreshTimeoutMs / 2) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'failed' })]];
     const holding = { ...state, phase: 'holding', since: now, blockedSince: undefined } as const;
     return [holding, [post(holding, config, now, { type: 'locked' }), { type: 'run', id }]];
   },
@@ -129,7 +129,7 @@ const handlers: Handlers = {
     if (message.type === 'failed') {
       // Waiters back off with the holder rather than each asking a failing server in turn.
       const waiting = 'job' in heard && heard.phase !== 'holding' && message.at >= heard.job.at;
-      return waiting ? [idle(heard), [...effects, ...finish(heard, 'failed', message.retryAfterMs)]] : [heard, effects];
+      return waiting ? [idle(heard), [...effects, ...finish(heard, { kind: 'failed', retryAfterMs: message.retryAfterMs })]] : [heard, effects];
     }
     if (message.type === 'tokens') {
       const { token, signedIn } = message;
@@ -138,13 +138,13 @@ const handlers: Handlers = {
       const next = { ...heard, own, ended: undefined };
       effects.push({ type: 'deliver', message: { type: 'tokens', token, signedIn } });
       // The session adopts the token first; a waiter whose token it replaced settles with it.
-      if ('job' in next && next.phase !== 'holding' && replacedBy(token, next.job, now)) return [idle(next), [...effects, ...finish(next, 'token', undefined, token)]];
+      if ('job' in next && next.phase !== 'holding' && replacedBy(token, next.job, now)) return [idle(next), [...effects, ...finish(next, { kind: 'token', token })]];
       return [next, effects];
     }
     const ended = message.type === 'signed-out' ? 'signed-out' : 'expired';
     const next: CoordinatorState = { ...heard, own: undefined, ended };
     effects.push({ type: 'deliver', message: message.type === 'signed-out' ? { type: 'signed-out' } : { type: 'session-expired', reason: message.reason } });
-    return 'job' in next && next.phase !== 'holding' ? [idle(next), [...effects, ...finish(next, 'ended')]] : [next, effects];
+    return 'job' in next && next.phase !== 'holding' ? [idle(next), [...effects, ...finish(next, { kind: 'ended' })]] : [next, effects];
   },
 
   announce(state, { now, message }, config) {
@@ -161,7 +161,7 @@ const handlers: Handlers = {
   },
 
   // A closing holder lets go of the lock at once (the browser would too, when the page goes).
-  close: (state) => [{ ...knowledge(state), phase: 'closed' }, state.phase === 'handoff' ? [{ type: 'unlock', id: state.id }] : finish(state, 'ended')],
+  close: (state) => [{ ...knowledge(state), phase: 'closed' }, state.phase === 'handoff' ? [{ type: 'unlock', id: state.id }] : finish(state, { kind: 'ended' })],
 };
 
 /** Back to idle, the refresh settled: whatever wait came before was no stuck holder. */
@@ -209,10 +209,9 @@ function learnRound(state: CoordinatorState, message: PeerMessage): CoordinatorS
 }
 
 /** Settles the job of `state` (if any) without a result of its own, and lets go of its lock. */
-function finish(state: CoordinatorState, kind: Settlement['kind'], retryAfterMs?: number, token?: SharedToken): CoordinatorEffect[] {
+function finish(state: CoordinatorState, settlement: Settlement): CoordinatorEffect[] {
   if (!('job' in state)) return [];
   const { id } = state.job;
-  const settlement: Settlement = kind === 'token' ? { kind, token: token! } : kind === 'failed' ? { kind, retryAfterMs } : { kind: kind as 'ended' | 'superseded' };
   return [{ type: 'unlock', id }, settle(id, settlement)];
 }
 

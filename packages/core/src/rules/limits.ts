@@ -10,7 +10,7 @@ export const MAX_LIFETIME_MS = 366 * 24 * 3600 * 1000;
 export const PEER_SKEW_MS = 2_000;
 /** What can stand in an `Authorization` header unquoted: printable ASCII, no spaces (a CR, LF or NUL would split or break it), at most `MAX_TOKEN_LENGTH`. */
 export const ACCESS_TOKEN_PATTERN = /^[\x21-\x7e]{1,65536}$/;
-/** An auth scheme (`Bearer`, `DPoP`, `cookie`): an RFC 9110 token, the word before the credentials. */
+/** An RFC 9110 token: an auth scheme (`Bearer`, `DPoP`, `cookie`), the word before the credentials, or a header or cookie name (the CSRF ones). */
 export const TOKEN_TYPE_PATTERN = /^[\w!#$%&'*+.^`|~-]{1,63}$/;
 /** An OAuth error code or an expiry reason as events and messages carry it. */
 export const REASON_PATTERN = /^[\w.:-]{1,64}$/;
