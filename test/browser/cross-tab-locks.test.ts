@@ -1,6 +1,7 @@
 // The cross-tab protocol in real Chromium with the real Web Locks API: sign-ins and sign-outs reach
 // every tab (a tab opened late included), exclusion holds with six tabs on a CPU throttled 4x, and a
-// holder that is closed or frozen mid-refresh (DevTools protocol) leaves no tab hanging.
+// holder that is closed or frozen mid-refresh (DevTools protocol: its script stopped in the debugger)
+// leaves no tab hanging.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { eventually, holdNextRefresh, refreshEach, sleep } from './helpers/harness.js';
@@ -120,12 +121,16 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     hold = true;
     void holder!.evaluate(() => void window.app.session.refresh().catch(() => {}));
     await eventually(async () => expect((await s.stats()).refreshRequests).toBe(1));
+    const [holderId] = await lockHolders(others[0]!);
+    expect(holderId).toBeDefined();
     const cdp = await s.context.newCDPSession(holder!);
-    // Headless Chromium accepts the frozen state for a visible page but, as observed here, keeps
-    // running it (no `freeze` event fires); the server holds the request, so the holder keeps the lock
-    // past the others' lock wait as a frozen one would. (Stopping its script in the debugger instead
-    // stalled the other pages too.) The frozen clock itself is covered in the unit tests and the simulation.
-    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    // Frozen for real: its script stops in the debugger (no timer, message or promise of its runs),
+    // so its lock stays held with its request in flight. `Page.setWebLifecycleState` would be the
+    // lifecycle's own freeze, but headless Chromium accepts it for a visible page and keeps running it.
+    let paused = false;
+    cdp.on('Debugger.paused', () => void (paused = true));
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.pause');
     const frozenAt = Date.now();
     await Promise.all(others.map((page) => page.evaluate(() => void window.app.session.refresh().catch(() => {}))));
     // Meanwhile nobody hangs: the others keep calling the API with their still-valid token.
@@ -140,7 +145,10 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
     // timeout could abort the request after the server rotated), and its retry refreshes. Plus slack.
     expect(tookMs).toBeLessThan(7_000);
     expect(await Promise.all(others.map(api))).toEqual([200, 200]);
-    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    // It did stop (it pauses at its next task: a peer's message at the latest), and stayed stopped.
+    expect(paused).toBe(true);
+    expect(await lockHolders(others[0]!)).toContain(holderId);
+    await cdp.send('Debugger.resume');
     await eventually(async () => expect(await holder!.evaluate(() => window.app.session.getSnapshot().status)).toBe('active'), 10_000, 100);
     await sleep(1000);
     const stats = await s.stats();
