@@ -230,8 +230,9 @@ const bound = expected + failures;
 /**
  * The shortest gap from an answer of each kind to the next refresh request. The log is in the order
  * answers were sent (a hung request is answered long after it arrived), so it is put in order of
- * arrival first. Gaps run from the answer's end, except after a hang: the client gives up on its own
- * timer, measured from when the hung request arrived.
+ * arrival first. Gaps run from the answer's end after a failure (the backoff starts when the client
+ * has it), and from the arrival after a success (the client dates a token from when it sent the
+ * request, so a late answer leaves it nearer its refresh) or a hang (the client's own timer).
  */
 function gaps(entries: RefreshLogEntry[]): Record<string, number> {
   const byArrival = [...entries].sort((a, b) => a.at - b.at);
@@ -239,7 +240,7 @@ function gaps(entries: RefreshLogEntry[]): Record<string, number> {
   for (let i = 0; i + 1 < byArrival.length; i++) {
     const { kind, at, end, retryAfter } = byArrival[i]!;
     const key = kind === 'ok' ? 'after success' : kind === 'hang' ? 'after hang' : retryAfter ? `after Retry-After ${retryAfter}` : kind === 'terminal' ? 'after terminal' : 'after failure';
-    const gap = byArrival[i + 1]!.at - (kind === 'hang' ? at : end);
+    const gap = byArrival[i + 1]!.at - (kind === 'ok' || kind === 'hang' ? at : end);
     min[key] = Math.min(min[key] ?? Infinity, gap);
   }
   return min;
