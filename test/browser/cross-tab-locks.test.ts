@@ -48,8 +48,8 @@ describe('@tokenward/browser in Chromium, Web Locks', () => {
   }, 60_000);
 
   it('six tabs on a CPU throttled 4x, four expiry cycles, strict server: no reuse, at most one refresh per refresh interval', async () => {
-    // When each refresh reached the server, for the log: that includes the time this loaded test
-    // process took to get to it (up to 1.2 s was seen), so it says when the tabs sent it only roughly.
+    // When each refresh reached the server, for the log only: late by this loaded machine's delay
+    // from the tab's request to the server's handler (up to 1.2 s seen), so it misdates the sends.
     const arrivals: number[] = [];
     let counting = false;
     const s = await start({ accessTtlSeconds: 4, faults: async () => void (counting && arrivals.push(Date.now())) });
