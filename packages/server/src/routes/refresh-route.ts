@@ -20,12 +20,7 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
     return error(403, 'csrf');
   }
   const presented = readCookie(request, cookies.refresh.name);
-  // Nothing to clear: a Set-Cookie here could delete the cookie a sign-in in another tab has just
-  // set while this (cookieless) boot refresh was in flight.
-  if (presented === undefined) {
-    ctx.options.onEvent({ type: 'invalid_grant', reason: 'missing' });
-    return error(401, 'invalid_grant');
-  }
+  if (presented === undefined) return invalidGrant(ctx, meta, 'missing');
   // A client gone before the rotation rotates nothing: the cookie other tabs hold stays current.
   if (request.signal.aborted) return error(499, 'client_closed_request');
   const { refused, jkt } = await dpopBinding(ctx, request, meta);
@@ -84,9 +79,14 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
   }
 }
 
-/** 401 invalid_grant, and the refresh cookie goes: the client must sign in again. */
-function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'unknown' | 'expired' | 'unsealable' | 'upstream' | 'dpop_key'): Response {
+/**
+ * 401 invalid_grant, and the cookies it refused go: the client must sign in again. A request that
+ * brought none clears none: the Set-Cookie could delete the cookie a sign-in in another tab has
+ * just set while this (cookieless) boot refresh was in flight.
+ */
+function invalidGrant(ctx: HandlerContext, { cookies, secure }: RequestMeta, reason?: 'missing' | 'unknown' | 'expired' | 'unsealable' | 'upstream' | 'dpop_key'): Response {
   if (reason) ctx.options.onEvent({ type: 'invalid_grant', reason });
+  if (reason === 'missing') return error(401, 'invalid_grant');
   const headers = new Headers();
   clearCookie(headers, cookies.refresh, secure);
   clearCookie(headers, cookies.session, secure);
