@@ -31,6 +31,8 @@ export function createDpopFetch(prover: DpopProver, options: DpopFetchOptions = 
     const request = input instanceof Request ? input : undefined;
     const headers = new Headers(init?.headers ?? request?.headers);
     const accessToken = dpopAuthorization.exec(headers.get('authorization') ?? '')?.[1];
+    // Nothing to sign: no URL to parse either.
+    if (accessToken === undefined && urls.size === 0) return baseFetch(input, init);
     let url: URL;
     try {
       url = new URL(request ? request.url : String(input), baseUrl());
