@@ -7,6 +7,8 @@ export interface RateLimit {
 export interface RateLimiter {
   /** Takes one token for `key`: 0 when allowed, else the seconds until one is available (Retry-After). */
   take(key: string): number;
+  /** Keys tracked now (buckets not known to be full). */
+  readonly size: number;
 }
 
 const SWEEP_AT = 10_000;
@@ -24,13 +26,20 @@ export function createRateLimiter({ burst, perMinute }: RateLimit, clock: () => 
   const buckets = new Map<string, { tokens: number; at: number }>();
   const perMs = perMinute / 60_000;
   const level = (bucket: { tokens: number; at: number }, now: number) => Math.min(burst, bucket.tokens + (now - bucket.at) * perMs);
+  // The next sweep waits until the map has doubled since the last one: each sweep visits n buckets
+  // after at least n/2 new keys, so a flood of addresses costs O(1) per request, not a full scan.
+  let sweepAt = SWEEP_AT;
 
   return {
+    get size() {
+      return buckets.size;
+    },
     take(key) {
       const now = clock();
-      if (buckets.size >= SWEEP_AT) {
+      if (buckets.size >= sweepAt) {
         // Full buckets carry no information: dropping them bounds memory under many addresses.
         for (const [name, bucket] of buckets) if (level(bucket, now) >= burst) buckets.delete(name);
+        sweepAt = Math.max(SWEEP_AT, 2 * buckets.size);
       }
       const bucket = buckets.get(key) ?? { tokens: burst, at: now };
       const tokens = level(bucket, now);
