@@ -102,6 +102,17 @@ export async function run({ smoke, log }) {
       report(64, name, results[64][name]);
       candidate.dispose();
     }
+    // The gap target, measured directly: tokenward against the one-line wrapper, request by request
+    // (1 in flight) and round by round (64), rather than as the difference of two ratios to bare fetch
+    // taken minutes apart.
+    const wrapper = oneLineWrapper({ ...setup, store: { ...setup.store } });
+    const candidate = tokenward({ ...setup, store: { ...setup.store } });
+    for (const client of [wrapper, candidate]) await round(client, url, 1, warmup);
+    results.direct = { 1: await alternating(wrapper, candidate, url, one) };
+    const pairs = await interleave({ rounds: judged.rounds, measure: (which) => round(which === 'baseline' ? wrapper : candidate, url, 64, judged) });
+    results.direct[64] = { ratio: compare(pairs, 'rps').paired };
+    log(`   1 in flight  tokenward against the one-line wrapper: ${formatSpread(results.direct[1].ratio)}; 64 in flight: ${formatSpread(results.direct[64].ratio)}`);
+    candidate.dispose();
   } finally {
     await server.close();
   }
@@ -110,6 +121,7 @@ export async function run({ smoke, log }) {
       1: `requests alternating between bare fetch and the client, ${one.blocks} blocks of ${one.pairs} pairs; ratio of median latencies per block`,
       64: `alternating rounds, ${judged.rounds} of ${judged.durationMs} ms for tokenward and the two controls (judged against the targets), ${many.rounds} of ${many.durationMs} ms for the others; ratio of requests per second per pair of rounds`,
     },
-    inFlight: results,
+    inFlight: { 1: results[1], 64: results[64] },
+    againstWrapper: results.direct,
   };
 }
