@@ -1,7 +1,6 @@
 import { isTokenwardError } from './errors.js';
 import { createOriginCheck } from './create-origin-check.js';
 import { REQUEST_ERROR } from './rules/www-authenticate.js';
-import { tokenNow } from './token-now.js';
 import type { Session, TokenSet } from './types.js';
 
 export interface AuthFetchOptions {
@@ -44,8 +43,7 @@ export function createAuthFetch(session: Session, options: AuthFetchOptions = {}
     const send = (target: RequestInfo | URL, token: TokenSet) =>
       baseFetch(target, withAuth(init, request, headersFor(token, method), credentials));
 
-    const held = tokenNow(session, { signal });
-    const token = held instanceof Promise ? await held : held;
+    const token = await session.getTokenSet({ signal });
     const response = await send(target, token);
     // A 401 that blames the request, not the token (RFC 6750 §3.1), is not worth a refresh.
     if (response.status !== 401 || !retryUnauthorized || REQUEST_ERROR.test(response.headers.get('www-authenticate')!)) return response;

@@ -8,7 +8,6 @@ import { initialState, type MachineState } from './machine/state.js';
 import { transition } from './machine/transition.js';
 import { systemClock } from './system-clock.js';
 import { toTokenSet } from './to-token-set.js';
-import { registerTokenNow, type TokenNow } from './token-now.js';
 import { decodeJwtClaims } from './read-jwt-times.js';
 import type { GetTokenOptions, JwtClaims, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, SessionSnapshot, TokenSet } from './types.js';
 
@@ -176,17 +175,13 @@ export function createSession(options: SessionOptions): Session {
     coordinator?.subscribe(onPeer),
   ];
 
-  /** getTokenSet's answer, the token itself when the machine hands it over at once (see token-now.ts). */
-  function readToken(options?: GetTokenOptions): TokenNow {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
-    const minValidityMs = Number.isFinite(options?.minValidityMs) ? options!.minValidityMs! : 0;
-    const reply = dispatch({ type: 'request', now: clock.now(), minValidityMs });
-    return reply === 'token' && !disposed ? state.token! : answer(reply, signal);
-  }
-
   const session: Session = {
-    getTokenSet: (options) => Promise.resolve(readToken(options)),
+    getTokenSet(options?: GetTokenOptions): Promise<TokenSet> {
+      const signal = options?.signal;
+      if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
+      const minValidityMs = Number.isFinite(options?.minValidityMs) ? options!.minValidityMs! : 0;
+      return answer(dispatch({ type: 'request', now: clock.now(), minValidityMs }), signal);
+    },
     getAccessToken: (options) => session.getTokenSet(options).then(accessTokenOf),
     refresh: () => answer(dispatch({ type: 'refresh', now: clock.now() })).then(accessTokenOf),
     signIn(tokens) {
@@ -227,7 +222,6 @@ export function createSession(options: SessionOptions): Session {
     },
   };
 
-  registerTokenNow(session, readToken);
   if (options.tokens) session.signIn(options.tokens);
   return session;
 }
