@@ -36,14 +36,14 @@ async function login(auth, user) {
   return { refresh: cookieOf(response, '__Secure-tw_refresh'), csrf: cookieOf(response, '__Host-tw_csrf'), address: `10.0.${user >> 8 & 255}.${user & 255}` };
 }
 
+const refreshRequest = (session) =>
+  new Request('https://bench.example/auth/refresh', {
+    method: 'POST',
+    headers: { cookie: `__Secure-tw_refresh=${session.refresh}; __Host-tw_csrf=${session.csrf}`, 'x-tokenward-csrf': session.csrf },
+  });
+
 function refresh(auth, session) {
-  return auth.handle(
-    new Request('https://bench.example/auth/refresh', {
-      method: 'POST',
-      headers: { cookie: `__Secure-tw_refresh=${session.refresh}; __Host-tw_csrf=${session.csrf}`, 'x-tokenward-csrf': session.csrf },
-    }),
-    { clientAddress: session.address },
-  );
+  return auth.handle(refreshRequest(session), { clientAddress: session.address });
 }
 
 /** The floor: what a refresh costs with no token logic at all (see the top of this file). */
@@ -110,7 +110,7 @@ export async function run({ smoke, log }) {
           new SignJWT({ roles: ['user'] }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('u').setIssuedAt().setExpirationTime('5m').setJti(crypto.randomUUID()).sign(privateKey),
         );
         const floorPerSecond = await rate(perRound, IN_FLIGHT, async (i) => {
-          const response = await floor(new Request('https://bench.example/auth/refresh', { method: 'POST', headers: { cookie: `__Secure-tw_refresh=${sessions[i].refresh}; __Host-tw_csrf=${sessions[i].csrf}`, 'x-tokenward-csrf': sessions[i].csrf } }));
+          const response = await floor(refreshRequest(sessions[i]));
           cookieOf(response, '__Secure-tw_refresh');
         });
         return { perSecond, floorPerSecond };
