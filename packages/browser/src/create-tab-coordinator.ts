@@ -1,5 +1,5 @@
 import { ConfigError, RefreshFailedError, classifyError } from '@tokenward/core';
-import { systemClock, toSharedToken, toTokenSet } from '@tokenward/core/internal';
+import { systemClock, toTokenSet } from '@tokenward/core/internal';
 import type { PeerAnnouncement, RefreshContext, TokenResponse } from '@tokenward/core';
 import { expiryReason } from '@tokenward/core/internal';
 import { createChannelBus } from './coordinator/create-channel-bus.js';
@@ -114,9 +114,10 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
       // A refresher that ignores its signal keeps no lock past an abort: the abort cancels the job.
       const response = await job.run();
       // The core's own reading of the response, so every tab agrees with the session on its expiry.
+      // The session reads it again: with the same absolute expiry, as every peer does.
       const token = toTokenSet(response, sentAt, 0);
-      job.result = { response: { ...response, expiresAt: token.expiresAt } };
-      outcome = { kind: 'token', token: toSharedToken(token) };
+      job.result = { response: token };
+      outcome = { kind: 'token', token };
     } catch (error) {
       job.result = { error };
       const terminal = !signal.aborted && (options.classifyError?.(error) ?? classifyError(error)) === 'terminal';
