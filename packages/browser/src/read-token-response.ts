@@ -16,7 +16,7 @@ export type TokenMode = 'bearer' | 'cookie';
  */
 export async function readTokenResponse(response: Response, mode: TokenMode = 'bearer'): Promise<TokenResponse> {
   const { status, headers } = response;
-  const body = parse(await response.text().catch(() => ''));
+  const body = await response.json().then(asRecord, () => undefined);
   if (!response.ok) {
     const oauthError = typeof body?.error === 'string' && REASON_PATTERN.test(body.error) ? body.error : undefined;
     const retryAfterMs = parseRetryAfter(headers.get('retry-after'), headers.get('date'), Date.now());
@@ -34,13 +34,9 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
   return result;
 }
 
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+/** A JSON object, or undefined for any other JSON value. */
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function invalid(field: string): InvalidTokenResponseError {

@@ -55,18 +55,19 @@ const handlers: Handlers = {
   },
 
   tick(state, { now }, config) {
-    if (state.phase === 'hello' && now >= state.helloUntil) return wait({ ...state, phase: 'waiting' }, now, config);
-    if (state.phase === 'waiting' && now >= state.blockedSince! + config.lockWaitMs) {
+    // Each phase but idle ends at its wake time; before it, a tick changes nothing.
+    const due = wakeAt(state, config);
+    if (due === undefined || now < due) return [state, none];
+    if (state.phase === 'hello') return wait({ ...state, phase: 'waiting' }, now, config);
+    if (state.phase === 'waiting') {
       // A timer this late means this tab was the one asleep (frozen, suspended): its wait proves
       // nothing about the holder, and the count starts again.
-      if (now - (state.blockedSince! + config.lockWaitMs) > config.lockWaitMs / 2) return [{ ...state, blockedSince: now }, none];
+      if (now - due > config.lockWaitMs / 2) return [{ ...state, blockedSince: now }, none];
       return wait(state, now, config, [{ type: 'unlock', id: state.job.id }]);
     }
-    if (state.phase === 'handoff' && now >= state.until) return [idle(state), [{ type: 'unlock', id: state.id }]];
-    if (state.phase === 'holding' && now >= state.since + config.refreshTimeoutMs) {
-      // A refresher that ignores its abort signal does not keep the lock past the timeout.
-      return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed' })]];
-    }
+    if (state.phase === 'handoff') return [idle(state), [{ type: 'unlock', id: state.id }]];
+    // A refresher that ignores its abort signal does not keep the lock past the timeout.
+    if (state.phase === 'holding') return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed' })]];
     return [state, none];
   },
 
