@@ -191,11 +191,7 @@ export function createSession(options: SessionOptions): Session {
       if (claimsOf !== jwt) {
         claimsOf = jwt;
         // Display-only: unverified; undefined without a token or for an opaque (non-JWT) one.
-        try {
-          claims = decodeJwtClaims(jwt!);
-        } catch {
-          claims = undefined;
-        }
+        claims = jwt === undefined ? undefined : decodeJwtClaims(jwt);
       }
       return claims;
     },

@@ -1,7 +1,7 @@
 import { InvalidTokenResponseError } from './errors.js';
 import { decodeJwtClaims } from './read-jwt-times.js';
 import { ACCESS_TOKEN_PATTERN, MAX_LIFETIME_MS, MAX_TOKEN_LENGTH, MIN_LIFETIME_MS, TOKEN_TYPE_PATTERN } from './rules/limits.js';
-import type { JwtClaims, TokenResponse, TokenSet } from './types.js';
+import type { TokenResponse, TokenSet } from './types.js';
 
 /**
  * Validates a token response and fixes its expiry on the local clock (docs/architecture.md, rule 5): `expiresAt`
@@ -39,21 +39,12 @@ function expiryOf(response: TokenResponse, sentAt: number): number | undefined {
   const expiresIn = typeof response.expiresIn === 'string' ? Number(response.expiresIn) : response.expiresIn;
   if (isFiniteNumber(expiresIn) && expiresIn > 0) return sentAt + expiresIn * 1000;
   if (typeof response.accessToken !== 'string') return undefined;
-  const { exp, iat } = jwtClaims(response.accessToken);
+  const { exp, iat } = decodeJwtClaims(response.accessToken) ?? {};
   if (!isFiniteNumber(exp)) return undefined;
   // The server's own clock measures the lifetime; the local clock only anchors it at `sentAt`.
   if (isFiniteNumber(iat)) return sentAt + (exp - iat) * 1000;
   if (isFiniteNumber(response.serverDate)) return sentAt + exp * 1000 - response.serverDate - 1000;
   return exp * 1000;
-}
-
-/** An opaque (non-JWT) token has no claims. */
-function jwtClaims(token: string): JwtClaims {
-  try {
-    return decodeJwtClaims(token);
-  } catch {
-    return {};
-  }
 }
 
 /** Absent, or a non-empty string of sane length. */
