@@ -1,4 +1,5 @@
 import { InvalidJwtError } from './errors.js';
+import { isRecord } from './rules/is-record.js';
 import type { JwtClaims } from './types.js';
 
 /** Longer strings are refused before any decoding work. */
@@ -31,7 +32,7 @@ export function decodeJwtClaims(jwt: string): JwtClaims | undefined {
     // base64url -> base64 -> bytes -> UTF-8 text -> JSON: all a decoder of claims needs (no library).
     const bytes = atob(segments[1]!.replace(/-/g, '+').replace(/_/g, '/'));
     const claims: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0))));
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as JwtClaims) : undefined;
+    return isRecord(claims) ? claims : undefined;
   } catch {
     return undefined;
   }
