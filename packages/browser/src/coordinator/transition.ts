@@ -36,11 +36,10 @@ const handlers: Handlers = {
     // after its backoff; the holder keeps its deadline (its session's timeout aborts it).
     if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed' })]];
     // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
-    const superseded = 'job' in state ? finish(state, { kind: 'superseded' }) : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id } as const] : none;
+    const superseded: CoordinatorEffect[] = 'job' in state ? finish(state, { kind: 'superseded' }) : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id }] : [];
     if (replaced) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
     if (now < state.helloUntil) return [{ ...knowledge(state), phase: 'hello', job }, superseded];
-    const [next, effects] = wait({ ...knowledge(state), phase: 'waiting', job }, now, config);
-    return [next, [...superseded, ...effects]];
+    return wait({ ...knowledge(state), phase: 'waiting', job }, now, config, superseded);
   },
 
   cancel(state, { now, id }, config) {
