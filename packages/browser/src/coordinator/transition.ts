@@ -106,8 +106,11 @@ const handlers: Handlers = {
     // Lateness of fresh messages only (an announcement queued while a tab was frozen says nothing), capped.
     const late = now - message.at;
     const lag = late < 10_000 ? Math.min(Math.max(late, state.lag * 0.9), config.lockWaitMs / 4) : state.lag;
-    const learned = learnRound({ ...state, lag }, message);
-    const effects: CoordinatorEffect[] = learned.round === state.round || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round: learned.round }];
+    // A peer that moved past a stuck holder: its lock round is taken one step at a time, so a wild
+    // value moves nobody far.
+    const round = (message.round ?? 0) > state.round ? state.round + 1 : state.round;
+    const learned = { ...state, lag, round };
+    const effects: CoordinatorEffect[] = round === state.round || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round }];
     // The lock moved on: a waiter's count of a stuck holder starts again, an idle tab's is void.
     if (message.type === 'locked') return [{ ...learned, blockedSince: learned.phase === 'waiting' ? now : undefined }, effects];
     // Capped by the sender's stamp, not this tab's clock: every tab caps a wild value alike.
@@ -201,11 +204,6 @@ function replacedBy(token: SharedToken | undefined, job: Job, now: number): bool
 /** A new epoch on the wall clock all tabs share: later than any before it, whatever this tab heard. */
 function bump(state: CoordinatorState, now: number): number {
   return Math.max(state.epoch + 1, now);
-}
-
-/** Takes the lock round of a peer that moved past a stuck holder: one round at a time, so a wild value moves nobody far. */
-function learnRound(state: CoordinatorState, message: PeerMessage): CoordinatorState {
-  return (message.round ?? 0) > state.round ? { ...state, round: state.round + 1 } : state;
 }
 
 /** Settles the job of `state` (if any) without a result of its own, and lets go of its lock. */
