@@ -100,9 +100,10 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
 
   function unlock(id: number): void {
     const job = jobs.get(id);
-    job?.unlock?.();
-    if (job) job.unlock = undefined;
-    if (job?.settled) jobs.delete(id);
+    if (!job) return;
+    job.unlock?.();
+    job.unlock = undefined;
+    if (job.settled) jobs.delete(id);
   }
 
   async function run(id: number): Promise<void> {
