@@ -114,8 +114,8 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     try {
       // A refresher that ignores its signal keeps no lock past an abort: the abort cancels the job.
       const response = await job.run();
-      // The core's own reading of the response, so every tab agrees with the session on its expiry.
-      // The session reads it again: with the same absolute expiry, as every peer does.
+      // The core's own reading of the response, so every tab agrees with the session on its expiry:
+      // the session gets this token (its expiry absolute) as its peers do.
       const token = toTokenSet(response, sentAt, 0);
       job.result = { response: token };
       outcome = { kind: 'token', token };
