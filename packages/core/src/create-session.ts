@@ -215,7 +215,7 @@ function snapshotOf(state: MachineState): SessionSnapshot {
   return {
     status: state.status,
     expiresAt: state.token?.expiresAt,
-    refreshAt: state.token ? state.refreshAt : undefined,
+    refreshAt: state.refreshAt,
     retryAt: state.retryAt,
     error: state.error,
   };
