@@ -47,10 +47,10 @@ interface Job {
  */
 export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCoordinator {
   const { clock = systemClock, name = 'tokenward' } = options;
-  const timings = { ...DEFAULT_TIMINGS, ...options.timings };
-  const lockWaitMs = timings.lockWaitMs ?? timings.refreshTimeoutMs + 2_000;
   const tab = Math.random().toString(36).slice(2);
-  const config: CoordinatorConfig = { ...timings, lockWaitMs, tab, cookieMode: options.cookieMode === true };
+  const config = { ...DEFAULT_TIMINGS, ...options.timings, tab, cookieMode: options.cookieMode === true } as CoordinatorConfig;
+  // Unless set, the lock wait follows the refresh timeout (plus 2 s).
+  config.lockWaitMs ??= config.refreshTimeoutMs + 2_000;
   const bus = options.bus ?? createChannelBus(name);
   if (!bus) throw new ConfigError('No BroadcastChannel');
   const lock = options.lock ?? createWebLock() ?? ALONE;
