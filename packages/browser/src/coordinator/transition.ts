@@ -36,7 +36,7 @@ const handlers: Handlers = {
     // after its backoff; the holder keeps its deadline (its session's timeout aborts it).
     if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed' })]];
     // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
-    const superseded: CoordinatorEffect[] = 'job' in state ? finish(state, { kind: 'superseded' }) : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id }] : [];
+    const superseded = finish(state, { kind: 'superseded' });
     if (replaced) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
     if (now < state.helloUntil) return [{ ...knowledge(state), phase: 'hello', job }, superseded];
     return wait({ ...knowledge(state), phase: 'waiting', job }, now, config, superseded);
@@ -164,7 +164,7 @@ const handlers: Handlers = {
   },
 
   // A closing holder lets go of the lock at once (the browser would too, when the page goes).
-  close: (state) => [{ ...knowledge(state), phase: 'closed' }, state.phase === 'handoff' ? [{ type: 'unlock', id: state.id }] : finish(state, { kind: 'ended' })],
+  close: (state) => [{ ...knowledge(state), phase: 'closed' }, finish(state, { kind: 'ended' })],
 };
 
 /** Back to idle, the refresh settled: whatever wait came before was no stuck holder. */
@@ -206,8 +206,9 @@ function bump(state: CoordinatorState, now: number): number {
   return Math.max(state.epoch + 1, now);
 }
 
-/** Settles the job of `state` (if any) without a result of its own, and lets go of its lock. */
+/** Lets go of what `state` holds: the lock of its handoff, or its job (if any), settled without a result of its own. */
 function finish(state: CoordinatorState, settlement: Settlement): CoordinatorEffect[] {
+  if (state.phase === 'handoff') return [{ type: 'unlock', id: state.id }];
   if (!('job' in state)) return [];
   const { id } = state.job;
   return [{ type: 'unlock', id }, settle(id, settlement)];
