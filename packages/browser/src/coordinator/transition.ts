@@ -35,7 +35,8 @@ const handlers: Handlers = {
     // never runs beside it, nor waits behind it unbounded. It fails fast, and the session retries
     // after its backoff; the holder keeps its deadline (its session's timeout aborts it).
     if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed' })]];
-    // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
+    // A new refresh supersedes one still waiting, and ends a handoff early: this tab's own lock
+    // request would queue behind it anyway.
     const superseded = finish(state, { kind: 'superseded' });
     if (replaced) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
     if (now < state.helloUntil) return [{ ...knowledge(state), phase: 'hello', job }, superseded];
