@@ -79,7 +79,7 @@ const handlers: Handlers = {
     // could be aborted after the server rotated: the token lost, the next waiter refreshes again. It
     // lets the lock go instead, and the session retries with a whole timeout.
     if (now - state.job.at > config.refreshTimeoutMs / 2) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'failed' })]];
-    const holding = { ...state, phase: 'holding', since: now, blockedSince: undefined } as const;
+    const holding = { ...state, phase: 'holding', until: now + config.refreshTimeoutMs, blockedSince: undefined } as const;
     return [holding, [post(holding, config, now, { type: 'locked' }), { type: 'run', id }]];
   },
 
@@ -176,9 +176,8 @@ function idle(state: CoordinatorState): CoordinatorState {
 /** When the runtime must wake the machine next, if ever: every phase but `idle` is bounded in time. */
 function wakeAt(state: CoordinatorState, config: CoordinatorConfig): number | undefined {
   if (state.phase === 'hello') return state.helloUntil;
-  if (state.phase === 'handoff') return state.until;
   if (state.phase === 'waiting') return state.blockedSince! + config.lockWaitMs;
-  return state.phase === 'holding' ? state.since + config.refreshTimeoutMs : undefined;
+  return 'until' in state ? state.until : undefined;
 }
 
 /**
