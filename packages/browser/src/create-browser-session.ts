@@ -66,28 +66,29 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
     throw new ConfigError(`refreshUrl ${refreshUrl}: pass an absolute URL outside a page`);
   }
   const csrf = createCsrfHeaders(options.csrf);
+  const cookieMode = mode === 'cookie';
   const hints = sessionHint === false ? [] : sessionHint === true ? serverCookieNames('tw_session') : [sessionHint];
-  const baseFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   // Without BroadcastChannel (very old browsers) each tab refreshes alone rather than through storage.
+  // The coordinator takes the session's clock, failure classification and lock from `options`.
   const owned =
     options.coordinator || channel === false || typeof BroadcastChannel !== 'function'
       ? undefined
-      : createTabCoordinator({ name: channel, clock, classifyError: options.classifyError, cookieMode: mode === 'cookie', lock: options.lock, timings: { refreshTimeoutMs: options.policy?.timeoutMs ?? 10_000 } });
+      : createTabCoordinator({ ...options, name: channel, cookieMode, timings: { refreshTimeoutMs: options.policy?.timeoutMs ?? 10_000 } });
   const session = createSession({
     ...options,
     clock,
-    refresh: createRefreshTransport({ url: refreshUrl, mode, headers: csrf, fetch: baseFetch }),
+    refresh: createRefreshTransport({ url: refreshUrl, mode, headers: csrf, fetch: options.fetch }),
     // No hint in the jar: no refresh cookie either, so boot would only collect a 401.
     anonymous: options.anonymous ?? (hints.length > 0 && !hints.some(readCookie)),
     coordinator: options.coordinator ?? owned,
-    cookieMode: mode === 'cookie',
+    cookieMode,
     lifecycle: options.lifecycle ?? createPageLifecycle(),
   });
   const authFetch = createAuthFetch(session, {
     origins: options.origins,
-    fetch: baseFetch,
+    fetch: options.fetch,
     retryUnauthorized: options.retryUnauthorized,
-    credentials: mode === 'cookie' ? 'include' : undefined,
+    credentials: cookieMode ? 'include' : undefined,
     // Built without object spread: spreading two objects costs V8 about half a microsecond a request.
     headers(token, method) {
       const headers = SAFE_METHODS.test(method) ? {} : csrf();
@@ -109,7 +110,7 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
     async signOut() {
       // Every tab first, so none starts a refresh while the server revokes.
       session.signOut();
-      const response = await baseFetch(options.signOutUrl ?? '/auth/logout', { method: 'POST', credentials: 'include', cache: 'no-store', headers: csrf() });
+      const response = await (options.fetch ?? globalThis.fetch)(options.signOutUrl ?? '/auth/logout', { method: 'POST', credentials: 'include', cache: 'no-store', headers: csrf() });
       if (!response.ok) throw new SignOutFailedError(response.status);
     },
     dispose() {

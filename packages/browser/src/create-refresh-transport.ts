@@ -21,20 +21,17 @@ export interface RefreshTransportOptions {
  */
 export function createRefreshTransport(options: RefreshTransportOptions = {}): Refresher {
   const { url = '/auth/refresh', mode = 'bearer', headers = () => ({}) } = options;
-  return async ({ signal }) => {
-    let response: Response;
-    try {
-      response = await (options.fetch ?? globalThis.fetch)(url, {
-        method: 'POST',
-        credentials: 'include',
-        cache: 'no-store',
-        headers: { accept: 'application/json', ...headers() },
-        signal,
-      });
-    } catch (cause) {
-      if (signal.aborted) throw signal.reason;
-      throw new RefreshFailedError('Refresh request failed', { kind: 'transient' }, { cause });
-    }
-    return readTokenResponse(response, mode);
-  };
+  return async ({ signal }) =>
+    (options.fetch ?? globalThis.fetch)(url, {
+      method: 'POST',
+      credentials: 'include',
+      cache: 'no-store',
+      headers: { accept: 'application/json', ...headers() },
+      signal,
+    }).then(
+      (response) => readTokenResponse(response, mode),
+      (cause: unknown) => {
+        throw signal.aborted ? signal.reason : new RefreshFailedError('Refresh request failed', { kind: 'transient' }, { cause });
+      },
+    );
 }

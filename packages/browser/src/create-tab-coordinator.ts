@@ -1,5 +1,5 @@
 import { ConfigError, RefreshFailedError, classifyError } from '@tokenward/core';
-import { systemClock, toSharedToken, toTokenSet } from '@tokenward/core/internal';
+import { systemClock, toTokenSet } from '@tokenward/core/internal';
 import type { PeerAnnouncement, RefreshContext, TokenResponse } from '@tokenward/core';
 import { expiryReason } from '@tokenward/core/internal';
 import { createChannelBus } from './coordinator/create-channel-bus.js';
@@ -47,10 +47,10 @@ interface Job {
  */
 export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCoordinator {
   const { clock = systemClock, name = 'tokenward' } = options;
-  const timings = { ...DEFAULT_TIMINGS, ...options.timings };
-  const lockWaitMs = timings.lockWaitMs ?? timings.refreshTimeoutMs + 2_000;
   const tab = Math.random().toString(36).slice(2);
-  const config: CoordinatorConfig = { ...timings, lockWaitMs, tab, cookieMode: options.cookieMode === true };
+  const config = { ...DEFAULT_TIMINGS, ...options.timings, tab, cookieMode: options.cookieMode === true } as CoordinatorConfig;
+  // Unless set, the lock wait follows the refresh timeout (plus 2 s).
+  config.lockWaitMs ??= config.refreshTimeoutMs + 2_000;
   const bus = options.bus ?? createChannelBus(name);
   if (!bus) throw new ConfigError('No BroadcastChannel');
   const lock = options.lock ?? createWebLock() ?? ALONE;
@@ -100,9 +100,10 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
 
   function unlock(id: number): void {
     const job = jobs.get(id);
-    job?.unlock?.();
-    if (job) job.unlock = undefined;
-    if (job?.settled) jobs.delete(id);
+    if (!job) return;
+    job.unlock?.();
+    job.unlock = undefined;
+    if (job.settled) jobs.delete(id);
   }
 
   async function run(id: number): Promise<void> {
@@ -113,10 +114,11 @@ export function createTabCoordinator(options: TabCoordinatorOptions = {}): TabCo
     try {
       // A refresher that ignores its signal keeps no lock past an abort: the abort cancels the job.
       const response = await job.run();
-      // The core's own reading of the response, so every tab agrees with the session on its expiry.
+      // The core's own reading of the response, so every tab agrees with the session on its expiry:
+      // the session gets this token (its expiry absolute) as its peers do.
       const token = toTokenSet(response, sentAt, 0);
-      job.result = { response: { ...response, expiresAt: token.expiresAt } };
-      outcome = { kind: 'token', token: toSharedToken(token) };
+      job.result = { response: token };
+      outcome = { kind: 'token', token };
     } catch (error) {
       job.result = { error };
       const terminal = !signal.aborted && (options.classifyError?.(error) ?? classifyError(error)) === 'terminal';

@@ -1,5 +1,5 @@
 import { InvalidTokenResponseError, RefreshFailedError, type TokenResponse } from '@tokenward/core';
-import { REASON_PATTERN, parseRetryAfter, toTokenSet } from '@tokenward/core/internal';
+import { REASON_PATTERN, isRecord, parseRetryAfter, toTokenSet } from '@tokenward/core/internal';
 
 /** Where the access token lives. */
 export type TokenMode = 'bearer' | 'cookie';
@@ -16,7 +16,7 @@ export type TokenMode = 'bearer' | 'cookie';
  */
 export async function readTokenResponse(response: Response, mode: TokenMode = 'bearer'): Promise<TokenResponse> {
   const { status, headers } = response;
-  const body = parse(await response.text().catch(() => ''));
+  const body = await response.json().then((value: unknown) => (isRecord(value) ? value : undefined), () => undefined);
   if (!response.ok) {
     const oauthError = typeof body?.error === 'string' && REASON_PATTERN.test(body.error) ? body.error : undefined;
     const retryAfterMs = parseRetryAfter(headers.get('retry-after'), headers.get('date'), Date.now());
@@ -32,15 +32,6 @@ export async function readTokenResponse(response: Response, mode: TokenMode = 'b
   // The token and type patterns and the lifetime bound are the core's, checked here as the session will.
   toTokenSet(result, Date.now(), 0);
   return result;
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function invalid(field: string): InvalidTokenResponseError {

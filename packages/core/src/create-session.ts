@@ -86,14 +86,8 @@ export function createSession(options: SessionOptions): Session {
   }
 
   function schedule(at: number | undefined): void {
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timer = undefined;
-    if (at === undefined) return;
-    const delay = Math.min(Math.max(0, at - clock.now()), MAX_DELAY);
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      dispatch({ type: 'tick', now: clock.now() });
-    }, delay);
+    clock.clearTimeout(timer);
+    timer = at === undefined ? undefined : clock.setTimeout(() => dispatch({ type: 'tick', now: clock.now() }), Math.min(Math.max(0, at - clock.now()), MAX_DELAY));
   }
 
   function startRefresh({ attempt, reason, current }: Extract<Effect, { type: 'start-refresh' }>): void {
@@ -107,21 +101,16 @@ export function createSession(options: SessionOptions): Session {
     // The refresher runs on a later tick: user code never runs inside `dispatch`.
     const run = () => options.refresh(context);
     const refreshed = Promise.resolve().then(() => (coordinator ? coordinator.refresh(run, context) : run()));
-    raceAbort(refreshed, signal, () => signal.reason).then(
-      (response) => {
-        let token: TokenSet;
-        try {
-          token = toTokenSet(response, sentAt, ++serial);
-        } catch (error) {
-          return failed(attempt, error);
-        }
-        dispatch({ type: 'refreshed', now: clock.now(), attempt, token, rand: random() });
-      },
-      (error: unknown) => failed(attempt, error),
-    ).finally(() => {
-      clock.clearTimeout(timeout);
-      if (inflight === controller) inflight = undefined;
-    });
+    raceAbort(refreshed, signal, () => signal.reason)
+      .then((response) => toTokenSet(response, sentAt, ++serial))
+      .then(
+        (token) => void dispatch({ type: 'refreshed', now: clock.now(), attempt, token, rand: random() }),
+        (error: unknown) => failed(attempt, error),
+      )
+      .finally(() => {
+        clock.clearTimeout(timeout);
+        if (inflight === controller) inflight = undefined;
+      });
   }
 
   function failed(attempt: number, cause: unknown): void {
@@ -202,11 +191,7 @@ export function createSession(options: SessionOptions): Session {
       if (claimsOf !== jwt) {
         claimsOf = jwt;
         // Display-only: unverified; undefined without a token or for an opaque (non-JWT) one.
-        try {
-          claims = decodeJwtClaims(jwt!);
-        } catch {
-          claims = undefined;
-        }
+        claims = jwt === undefined ? undefined : decodeJwtClaims(jwt);
       }
       return claims;
     },
@@ -230,7 +215,7 @@ function snapshotOf(state: MachineState): SessionSnapshot {
   return {
     status: state.status,
     expiresAt: state.token?.expiresAt,
-    refreshAt: state.token ? state.refreshAt : undefined,
+    refreshAt: state.refreshAt,
     retryAt: state.retryAt,
     error: state.error,
   };

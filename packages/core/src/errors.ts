@@ -19,7 +19,7 @@ const brand = Symbol.for('tokenward.error');
  * try { await session.getAccessToken(); } catch (e) { if (isTokenwardError(e)) console.log(e.code); }
  */
 export class TokenwardError<Code extends ErrorCode = ErrorCode> extends Error {
-  readonly code: Code;
+  declare readonly code: Code;
   /** Marks instances across realms and duplicate installs (see `isTokenwardError`). */
   readonly [brand] = true;
 

@@ -1,4 +1,5 @@
 import { InvalidJwtError } from './errors.js';
+import { isRecord } from './rules/is-record.js';
 import type { JwtClaims } from './types.js';
 
 /** Longer strings are refused before any decoding work. */
@@ -12,30 +13,29 @@ export const MAX_JWT_LENGTH = 16 * 1024;
  * const { exp } = readJwtTimes(accessToken);
  */
 export function readJwtTimes(jwt: string): { exp: number | undefined; iat: number | undefined } {
-  const { exp, iat } = decodeJwtClaims(jwt);
-  return { exp: finite(exp), iat: finite(iat) };
+  if (jwt.length > MAX_JWT_LENGTH) throw new InvalidJwtError('JWT is longer than 16 KiB');
+  const claims = decodeJwtClaims(jwt);
+  if (!claims) throw new InvalidJwtError('Not a decodable JWT');
+  return { exp: finite(claims.exp), iat: finite(claims.iat) };
 }
 
 /**
  * The claims of a JWT, decoded and never verified: for reading its times, and for display
- * (`session.getClaims()`). `ERR_INVALID_JWT`, holding none of the input, for anything else.
+ * (`session.getClaims()`). Undefined for anything else, an opaque token or one over 16 KiB included.
  * @example
- * const { sub } = decodeJwtClaims(idToken);
+ * const { sub } = decodeJwtClaims(idToken) ?? {};
  */
-export function decodeJwtClaims(jwt: string): JwtClaims {
-  if (jwt.length > MAX_JWT_LENGTH) throw new InvalidJwtError('JWT is longer than 16 KiB');
-  const segments = jwt.split('.');
-  let claims: unknown;
+export function decodeJwtClaims(jwt: string): JwtClaims | undefined {
+  const segments = jwt.length > MAX_JWT_LENGTH ? [] : jwt.split('.');
+  if (segments.length !== 3) return undefined;
   try {
-    if (segments.length !== 3) throw 0;
     // base64url -> base64 -> bytes -> UTF-8 text -> JSON: all a decoder of claims needs (no library).
     const bytes = atob(segments[1]!.replace(/-/g, '+').replace(/_/g, '/'));
-    claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0))));
+    const claims: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0))));
+    return isRecord(claims) ? claims : undefined;
   } catch {
-    claims = undefined;
+    return undefined;
   }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new InvalidJwtError('Not a decodable JWT');
-  return claims as JwtClaims;
 }
 
 function finite(value: unknown): number | undefined {

@@ -1,5 +1,5 @@
-import { InvalidTokenResponseError, isTokenwardError } from './errors.js';
-import { readJwtTimes } from './read-jwt-times.js';
+import { InvalidTokenResponseError } from './errors.js';
+import { decodeJwtClaims } from './read-jwt-times.js';
 import { ACCESS_TOKEN_PATTERN, MAX_LIFETIME_MS, MAX_TOKEN_LENGTH, MIN_LIFETIME_MS, TOKEN_TYPE_PATTERN } from './rules/limits.js';
 import type { TokenResponse, TokenSet } from './types.js';
 
@@ -39,21 +39,12 @@ function expiryOf(response: TokenResponse, sentAt: number): number | undefined {
   const expiresIn = typeof response.expiresIn === 'string' ? Number(response.expiresIn) : response.expiresIn;
   if (isFiniteNumber(expiresIn) && expiresIn > 0) return sentAt + expiresIn * 1000;
   if (typeof response.accessToken !== 'string') return undefined;
-  const { exp, iat } = jwtTimes(response.accessToken);
-  if (exp === undefined) return undefined;
+  const { exp, iat } = decodeJwtClaims(response.accessToken) ?? {};
+  if (!isFiniteNumber(exp)) return undefined;
   // The server's own clock measures the lifetime; the local clock only anchors it at `sentAt`.
-  if (iat !== undefined) return sentAt + (exp - iat) * 1000;
+  if (isFiniteNumber(iat)) return sentAt + (exp - iat) * 1000;
   if (isFiniteNumber(response.serverDate)) return sentAt + exp * 1000 - response.serverDate - 1000;
   return exp * 1000;
-}
-
-function jwtTimes(token: string): { exp?: number; iat?: number } {
-  try {
-    return readJwtTimes(token);
-  } catch (error) {
-    if (isTokenwardError(error)) return {};
-    throw error;
-  }
 }
 
 /** Absent, or a non-empty string of sane length. */

@@ -3,6 +3,7 @@ import type { PeerMessage } from './parse-peer-message.js';
 
 /** How a refresh this tab ran ended, as the runtime read it with the core's rules. */
 export type Outcome =
+  /** The token as the core read it: the machine shares its public fields only. */
   | { kind: 'token'; token: SharedToken }
   | { kind: 'failed'; retryAfterMs: number | undefined }
   | { kind: 'expired'; reason: string }

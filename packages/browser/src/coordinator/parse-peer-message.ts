@@ -1,5 +1,5 @@
 import type { SharedToken } from '@tokenward/core';
-import { ACCESS_TOKEN_PATTERN, REASON_PATTERN, TOKEN_TYPE_PATTERN } from '@tokenward/core/internal';
+import { ACCESS_TOKEN_PATTERN, REASON_PATTERN, TOKEN_TYPE_PATTERN, isRecord } from '@tokenward/core/internal';
 
 /** The token fields a tab shares: never a refresh token (it lives in an HttpOnly cookie), never a local id. */
 export type PeerToken = SharedToken;
@@ -92,8 +92,4 @@ export function parsePeerMessage(data: unknown, now: number): PeerMessage | unde
 /** Known keys only, each checked (a missing one as undefined) and bounded: no message exceeds about 66 KiB. */
 function matches(value: unknown, shape: Record<string, Check>): boolean {
   return isRecord(value) && Object.keys(value).every((key) => Object.hasOwn(shape, key)) && Object.keys(shape).every((key) => shape[key]!(value[key]));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -38,14 +38,14 @@ export interface Job {
 /**
  * Where this tab's side of the protocol stands. `idle`: no refresh asked for. `hello`: a new tab waits
  * for a peer's live token. `waiting`: the lock of `round` is requested. `holding`: the lock is held and
- * the refresh is in flight. `handoff`: the result is posted and the lock (still held for refresh `id`)
- * goes at `until`. `closed`: the tab went away.
+ * the refresh is in flight, until `until` at the latest (the refresh timeout). `handoff`: the result is
+ * posted and the lock (still held for refresh `id`) goes at `until`. `closed`: the tab went away.
  */
 export type Phase =
   | { readonly phase: 'idle' }
   | { readonly phase: 'hello'; readonly job: Job }
   | { readonly phase: 'waiting'; readonly job: Job }
-  | { readonly phase: 'holding'; readonly job: Job; readonly since: number }
+  | { readonly phase: 'holding'; readonly job: Job; readonly until: number }
   | { readonly phase: 'handoff'; readonly id: number; readonly until: number }
   | { readonly phase: 'closed' };
 

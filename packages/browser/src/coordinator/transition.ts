@@ -35,12 +35,12 @@ const handlers: Handlers = {
     // never runs beside it, nor waits behind it unbounded. It fails fast, and the session retries
     // after its backoff; the holder keeps its deadline (its session's timeout aborts it).
     if (state.phase === 'holding') return [state, [settle(id, replaced ? { kind: 'token', token: state.own! } : { kind: 'failed' })]];
-    // A new refresh ends a handoff early: this tab's own lock request would queue behind it anyway.
-    const superseded = 'job' in state ? finish(state, { kind: 'superseded' }) : state.phase === 'handoff' ? [{ type: 'unlock', id: state.id } as const] : none;
+    // A new refresh supersedes one still waiting, and ends a handoff early: this tab's own lock
+    // request would queue behind it anyway.
+    const superseded = finish(state, { kind: 'superseded' });
     if (replaced) return [idle(state), [...superseded, settle(id, { kind: 'token', token: state.own! })]];
     if (now < state.helloUntil) return [{ ...knowledge(state), phase: 'hello', job }, superseded];
-    const [next, effects] = wait({ ...knowledge(state), phase: 'waiting', job }, now, config);
-    return [next, [...superseded, ...effects]];
+    return wait({ ...knowledge(state), phase: 'waiting', job }, now, config, superseded);
   },
 
   cancel(state, { now, id }, config) {
@@ -55,18 +55,19 @@ const handlers: Handlers = {
   },
 
   tick(state, { now }, config) {
-    if (state.phase === 'hello' && now >= state.helloUntil) return wait({ ...state, phase: 'waiting' }, now, config);
-    if (state.phase === 'waiting' && now >= state.blockedSince! + config.lockWaitMs) {
+    // Each phase but idle ends at its wake time; before it, a tick changes nothing.
+    const due = wakeAt(state, config);
+    if (due === undefined || now < due) return [state, none];
+    if (state.phase === 'hello') return wait({ ...state, phase: 'waiting' }, now, config);
+    if (state.phase === 'waiting') {
       // A timer this late means this tab was the one asleep (frozen, suspended): its wait proves
       // nothing about the holder, and the count starts again.
-      if (now - (state.blockedSince! + config.lockWaitMs) > config.lockWaitMs / 2) return [{ ...state, blockedSince: now }, none];
+      if (now - due > config.lockWaitMs / 2) return [{ ...state, blockedSince: now }, none];
       return wait(state, now, config, [{ type: 'unlock', id: state.job.id }]);
     }
-    if (state.phase === 'handoff' && now >= state.until) return [idle(state), [{ type: 'unlock', id: state.id }]];
-    if (state.phase === 'holding' && now >= state.since + config.refreshTimeoutMs) {
-      // A refresher that ignores its abort signal does not keep the lock past the timeout.
-      return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed' })]];
-    }
+    if (state.phase === 'handoff') return [idle(state), [{ type: 'unlock', id: state.id }]];
+    // A refresher that ignores its abort signal does not keep the lock past the timeout.
+    if (state.phase === 'holding') return [idle(state), [{ type: 'unlock', id: state.job.id }, post(state, config, now, { type: 'locked' }), settle(state.job.id, { kind: 'failed' })]];
     return [state, none];
   },
 
@@ -78,7 +79,7 @@ const handlers: Handlers = {
     // could be aborted after the server rotated: the token lost, the next waiter refreshes again. It
     // lets the lock go instead, and the session retries with a whole timeout.
     if (now - state.job.at > config.refreshTimeoutMs / 2) return [idle(state), [{ type: 'unlock', id }, settle(id, { kind: 'failed' })]];
-    const holding = { ...state, phase: 'holding', since: now, blockedSince: undefined } as const;
+    const holding = { ...state, phase: 'holding', until: now + config.refreshTimeoutMs, blockedSince: undefined } as const;
     return [holding, [post(holding, config, now, { type: 'locked' }), { type: 'run', id }]];
   },
 
@@ -106,8 +107,11 @@ const handlers: Handlers = {
     // Lateness of fresh messages only (an announcement queued while a tab was frozen says nothing), capped.
     const late = now - message.at;
     const lag = late < 10_000 ? Math.min(Math.max(late, state.lag * 0.9), config.lockWaitMs / 4) : state.lag;
-    const learned = learnRound({ ...state, lag }, message);
-    const effects: CoordinatorEffect[] = learned.round === state.round || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round: learned.round }];
+    // A peer that moved past a stuck holder: its lock round is taken one step at a time, so a wild
+    // value moves nobody far.
+    const round = (message.round ?? 0) > state.round ? state.round + 1 : state.round;
+    const learned = { ...state, lag, round };
+    const effects: CoordinatorEffect[] = round === state.round || learned.phase !== 'waiting' ? [] : [{ type: 'unlock', id: learned.job.id }, { type: 'lock', id: learned.job.id, round }];
     // The lock moved on: a waiter's count of a stuck holder starts again, an idle tab's is void.
     if (message.type === 'locked') return [{ ...learned, blockedSince: learned.phase === 'waiting' ? now : undefined }, effects];
     // Capped by the sender's stamp, not this tab's clock: every tab caps a wild value alike.
@@ -161,7 +165,7 @@ const handlers: Handlers = {
   },
 
   // A closing holder lets go of the lock at once (the browser would too, when the page goes).
-  close: (state) => [{ ...knowledge(state), phase: 'closed' }, state.phase === 'handoff' ? [{ type: 'unlock', id: state.id }] : finish(state, { kind: 'ended' })],
+  close: (state) => [{ ...knowledge(state), phase: 'closed' }, finish(state, { kind: 'ended' })],
 };
 
 /** Back to idle, the refresh settled: whatever wait came before was no stuck holder. */
@@ -172,9 +176,8 @@ function idle(state: CoordinatorState): CoordinatorState {
 /** When the runtime must wake the machine next, if ever: every phase but `idle` is bounded in time. */
 function wakeAt(state: CoordinatorState, config: CoordinatorConfig): number | undefined {
   if (state.phase === 'hello') return state.helloUntil;
-  if (state.phase === 'handoff') return state.until;
   if (state.phase === 'waiting') return state.blockedSince! + config.lockWaitMs;
-  return state.phase === 'holding' ? state.since + config.refreshTimeoutMs : undefined;
+  return 'until' in state ? state.until : undefined;
 }
 
 /**
@@ -203,13 +206,9 @@ function bump(state: CoordinatorState, now: number): number {
   return Math.max(state.epoch + 1, now);
 }
 
-/** Takes the lock round of a peer that moved past a stuck holder: one round at a time, so a wild value moves nobody far. */
-function learnRound(state: CoordinatorState, message: PeerMessage): CoordinatorState {
-  return (message.round ?? 0) > state.round ? { ...state, round: state.round + 1 } : state;
-}
-
-/** Settles the job of `state` (if any) without a result of its own, and lets go of its lock. */
+/** Lets go of what `state` holds: the lock of its handoff, or its job (if any), settled without a result of its own. */
 function finish(state: CoordinatorState, settlement: Settlement): CoordinatorEffect[] {
+  if (state.phase === 'handoff') return [{ type: 'unlock', id: state.id }];
   if (!('job' in state)) return [];
   const { id } = state.job;
   return [{ type: 'unlock', id }, settle(id, settlement)];

@@ -43,7 +43,8 @@ export function transition(state: MachineState, event: MachineEvent, policy: Ref
 const handlers: Handlers = {
   request(state, { now, minValidityMs }) {
     const { status } = state;
-    if (status === 'anonymous' || status === 'expired') return [state, [reply(noSession(state))]];
+    if (status === 'anonymous') return [state, [reply(new NotSignedInError({ cause: state.error }))]];
+    if (status === 'expired') return [state, [reply(new SessionExpiredError({ cause: state.error }))]];
     const valid = isValid(state.token, now, minValidityMs);
     if (status === 'refreshing') return [state, valid ? useToken : wait];
     // Stale-while-revalidate: a due refresh runs in the background, the caller keeps the token.
@@ -140,10 +141,6 @@ function isDue(state: MachineState, now: number): boolean {
 
 function isInFlight(state: MachineState, attempt: number): boolean {
   return state.status === 'refreshing' && attempt === state.attempt;
-}
-
-function noSession(state: MachineState): TokenwardError {
-  return state.status === 'expired' ? new SessionExpiredError({ cause: state.error }) : new NotSignedInError({ cause: state.error });
 }
 
 function begin(state: MachineState, reason: RefreshReason, answer: readonly Effect[]): TransitionResult {
