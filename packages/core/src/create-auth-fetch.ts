@@ -1,7 +1,8 @@
 import { isTokenwardError } from './errors.js';
 import { createOriginCheck } from './create-origin-check.js';
 import { REQUEST_ERROR } from './rules/www-authenticate.js';
-import type { Session, TokenSet } from './types.js';
+import { TOKEN_READERS } from './token-now.js';
+import type { GetTokenOptions, Session, TokenSet } from './types.js';
 
 export interface AuthFetchOptions {
   /** Origins that receive the token. Required outside a browser; in a browser the page's origin by default. */
@@ -27,6 +28,8 @@ export interface AuthFetchOptions {
 export function createAuthFetch(session: Session, options: AuthFetchOptions = {}): typeof fetch {
   const targetOf = createOriginCheck(options.origins);
   const { retryUnauthorized = true, headers: headersFor = bearer, credentials } = options;
+  // A held token goes out without a promise in between (see token-now.ts).
+  const readToken = TOKEN_READERS.get(session) ?? ((options?: GetTokenOptions) => session.getTokenSet(options));
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const baseFetch = options.fetch ?? globalThis.fetch;
@@ -43,7 +46,8 @@ export function createAuthFetch(session: Session, options: AuthFetchOptions = {}
     const send = (target: RequestInfo | URL, token: TokenSet) =>
       baseFetch(target, withAuth(init, request, headersFor(token, method), credentials));
 
-    const token = await session.getTokenSet({ signal });
+    const held = readToken({ signal });
+    const token = held instanceof Promise ? await held : held;
     const response = await send(target, token);
     // A 401 that blames the request, not the token (RFC 6750 §3.1), is not worth a refresh.
     if (response.status !== 401 || !retryUnauthorized || REQUEST_ERROR.test(response.headers.get('www-authenticate')!)) return response;
@@ -53,7 +57,7 @@ export function createAuthFetch(session: Session, options: AuthFetchOptions = {}
     if (isOneShot(init?.body)) return response;
     let fresh: TokenSet;
     try {
-      fresh = await session.getTokenSet({ signal });
+      fresh = await readToken({ signal });
     } catch (error) {
       if (isTokenwardError(error) && error.code === 'ERR_ABORTED') throw error;
       return response;

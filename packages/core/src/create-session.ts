@@ -8,6 +8,7 @@ import { initialState, type MachineState } from './machine/state.js';
 import { transition } from './machine/transition.js';
 import { systemClock } from './system-clock.js';
 import { toTokenSet } from './to-token-set.js';
+import { TOKEN_READERS, type TokenNow } from './token-now.js';
 import { decodeJwtClaims } from './read-jwt-times.js';
 import type { GetTokenOptions, JwtClaims, PeerAnnouncement, RefreshPolicy, Session, SessionOptions, SessionSnapshot, TokenSet } from './types.js';
 
@@ -138,11 +139,19 @@ export function createSession(options: SessionOptions): Session {
     return signal ? raceAbort(pending.promise, signal, () => new AbortedError({ cause: signal.reason })) : pending.promise;
   }
 
-  /** Turns the machine's reply into the caller's promise. */
-  function answer(reply: Reply | undefined, signal?: AbortSignal): Promise<TokenSet> {
+  /** Turns the machine's reply into the caller's answer: the token itself when it is held. */
+  function answer(reply: Reply | undefined, signal?: AbortSignal): TokenNow {
     if (disposed) return Promise.reject(new DisposedError());
-    if (reply === 'token') return Promise.resolve(state.token!);
+    if (reply === 'token') return state.token!;
     return reply === 'wait' ? waitForToken(signal) : Promise.reject(reply);
+  }
+
+  /** getTokenSet without the promise when a token is held (see token-now.ts). */
+  function readToken(options?: GetTokenOptions): TokenNow {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
+    const minValidityMs = Number.isFinite(options?.minValidityMs) ? options!.minValidityMs! : 0;
+    return answer(dispatch({ type: 'request', now: clock.now(), minValidityMs }), signal);
   }
 
   function onPeer(message: PeerAnnouncement): void {
@@ -165,14 +174,9 @@ export function createSession(options: SessionOptions): Session {
   ];
 
   const session: Session = {
-    getTokenSet(options?: GetTokenOptions): Promise<TokenSet> {
-      const signal = options?.signal;
-      if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
-      const minValidityMs = Number.isFinite(options?.minValidityMs) ? options!.minValidityMs! : 0;
-      return answer(dispatch({ type: 'request', now: clock.now(), minValidityMs }), signal);
-    },
-    getAccessToken: (options) => session.getTokenSet(options).then(accessTokenOf),
-    refresh: () => answer(dispatch({ type: 'refresh', now: clock.now() })).then(accessTokenOf),
+    getTokenSet: async (options) => readToken(options),
+    getAccessToken: async (options) => accessTokenOf(await readToken(options)),
+    refresh: async () => accessTokenOf(await answer(dispatch({ type: 'refresh', now: clock.now() }))),
     signIn(tokens) {
       if (disposed) throw new DisposedError();
       const now = clock.now();
@@ -207,6 +211,7 @@ export function createSession(options: SessionOptions): Session {
     },
   };
 
+  TOKEN_READERS.set(session, readToken);
   if (options.tokens) session.signIn(options.tokens);
   return session;
 }
