@@ -28,8 +28,9 @@ export interface AuthFetchOptions {
 export function createAuthFetch(session: Session, options: AuthFetchOptions = {}): typeof fetch {
   const targetOf = createOriginCheck(options.origins);
   const { retryUnauthorized = true, headers: headersFor = bearer, credentials } = options;
-  // A held token goes out without a promise in between (see token-now.ts).
-  const readToken = TOKEN_READERS.get(session) ?? ((options?: GetTokenOptions) => session.getTokenSet(options));
+  // A held token goes out without a promise in between (see token-now.ts). Any other session's
+  // answer becomes a native promise, so a thenable of another library is awaited, not sent as a token.
+  const readToken = TOKEN_READERS.get(session) ?? ((options?: GetTokenOptions) => Promise.resolve(session.getTokenSet(options)));
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const baseFetch = options.fetch ?? globalThis.fetch;

@@ -149,13 +149,19 @@ describe('createAuthFetch over real HTTP', () => {
     session.dispose();
   });
 
-  it('works with any Session implementation, through its getTokenSet promise', async () => {
+  it('works with any Session implementation, through its getTokenSet promise or thenable', async () => {
     const token = { id: 1, accessToken: 'custom', tokenType: 'Bearer', expiresAt: Date.now() + 60_000, obtainedAt: Date.now() };
-    const session = { ...createSession({ refresh: async () => ({ accessToken: 'unused', expiresIn: 60 }) }), getTokenSet: async () => token };
-    const authFetch = createAuthFetch(session, { origins: [w.api.url] });
-    const response = await authFetch(`${w.api.url}/custom`);
-    expect(response.status).toBe(401);
-    expect(w.world.state.seen.at(-1)).toMatchObject({ authorization: 'Bearer custom' });
+    const base = createSession({ refresh: async () => ({ accessToken: 'unused', expiresIn: 60 }) });
+    // A promise of another library: not a native Promise, only a `then`.
+    const thenable = { then: (resolve: (value: typeof token) => void) => resolve(token) } as unknown as Promise<typeof token>;
+    for (const [i, getTokenSet] of [async () => token, () => thenable].entries()) {
+      const authFetch = createAuthFetch({ ...base, getTokenSet }, { origins: [w.api.url] });
+      const response = await authFetch(`${w.api.url}/custom-${i}`);
+      expect(response.status).toBe(401);
+      // The first request already carries the token (the one retry after a 401 sends it again).
+      expect(w.seenAt(`/custom-${i}`).map((seen) => seen.authorization)).toEqual(['Bearer custom', 'Bearer custom']);
+    }
+    base.dispose();
   });
 });
 
