@@ -1,7 +1,7 @@
 // 7. @tokenward/server: (a) 500 concurrent refreshes of one family through `handle` give exactly one
 // rotation and no revocation; (b) refreshes per second for distinct families, as a ratio of jose's
-// ES256 signing rate measured in the same run, in interleaved rounds at the same concurrency (signing
-// one access token is the physical limit of a refresh; target >= 0.8 of it). Built package, default
+// ES256 signing rate measured in the same run, in interleaved rounds at the same concurrency (target
+// >= 0.8, taking the signature as a refresh's physical limit). Built package, default
 // options (rate limits on), each family its own client address as distinct users would be. A third
 // measurement, the floor, is what any Web-standard refresh costs before its own logic: read the
 // Request's cookie, one raw ES256 signature through node:crypto, a Response with the same body and
