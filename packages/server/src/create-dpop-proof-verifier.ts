@@ -5,6 +5,9 @@ import { sha256 } from './crypto.js';
 /** Asymmetric algorithms only (RFC 9449 4.3): a proof must be verifiable from its public key alone. */
 export const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256'] as const;
 
+/** The `algs` parameter of a `DPoP` challenge (RFC 9449 7.1): the algorithms above. */
+export const DPOP_ALGS = `algs="${DPOP_ALGORITHMS.join(' ')}"`;
+
 /** What the proof must be about: this request, and (at a resource server) this access token. */
 export interface DpopProofTarget {
   method: string;
@@ -14,7 +17,7 @@ export interface DpopProofTarget {
   accessToken?: string;
 }
 
-/** Which check a proof failed (`multiple`: two `DPoP` headers, found by the callers). */
+/** Which check a proof failed (`multiple`: two `DPoP` headers, which arrive joined by `,` or `;`). */
 export type DpopProofFailure = 'missing' | 'multiple' | 'jwk' | 'signature' | 'htm' | 'htu' | 'iat' | 'ath' | 'jti' | 'replay';
 
 /** `jkt`: the RFC 7638 SHA-256 thumbprint of the proof's key, what a bound token's `cnf.jkt` holds. */
@@ -56,6 +59,8 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
 
   return async (proof, { method, url, accessToken }) => {
     if (!proof) return { ok: false, reason: 'missing' };
+    // Headers sent twice arrive joined (`,` in a Request, `; ` in a Node-style one): no JWT has either.
+    if (proof.includes(',') || proof.includes(';')) return { ok: false, reason: 'multiple' };
     let header: { jwk?: unknown };
     let payload: Record<string, unknown>;
     try {

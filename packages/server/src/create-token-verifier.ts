@@ -1,7 +1,7 @@
 import { ConfigError } from '@tokenward/core';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type RemoteJWKSetOptions } from 'jose';
 import { COOKIE_NAMES, readCookie } from './cookies.js';
-import { createDpopProofVerifier, DPOP_ALGORITHMS, type DpopProofVerifier } from './create-dpop-proof-verifier.js';
+import { createDpopProofVerifier, DPOP_ALGS as ALGS, type DpopProofVerifier } from './create-dpop-proof-verifier.js';
 
 /** The verified access token's claims. */
 export interface AccessClaims extends JWTPayload {
@@ -56,7 +56,6 @@ export interface TokenVerifierOptions {
 export type TokenVerifier = (request: RequestLike, ...requirements: Requirement[]) => Promise<VerifyResult>;
 
 const CREDENTIALS = /^(Bearer|DPoP) +([\w.~+/-]+=*)$/i;
-const ALGS = `algs="${DPOP_ALGORITHMS.join(' ')}"`;
 
 type Presented = { token: string; scheme: 'bearer' | 'dpop' | 'cookie' };
 
@@ -124,12 +123,9 @@ async function checkBinding(proofs: DpopProofVerifier, request: RequestLike, { t
   const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
   if (scheme !== 'dpop') return jkt !== undefined || required ? 'invalid_token' : undefined;
   if (typeof jkt !== 'string') return 'invalid_token';
-  const proof = header(request, 'dpop');
-  // Two DPoP headers (joined by `header`) are not one proof.
-  if (proof === undefined || proof.includes(',') || proof.includes(';')) return 'invalid_dpop_proof';
   const target = targetOf(request, origin);
   if (!target) return 'invalid_dpop_proof';
-  const result = await proofs(proof, { ...target, accessToken: token });
+  const result = await proofs(header(request, 'dpop'), { ...target, accessToken: token });
   return result.ok && result.jkt === jkt ? undefined : 'invalid_dpop_proof';
 }
 

@@ -1,4 +1,4 @@
-import { DPOP_ALGORITHMS } from './create-dpop-proof-verifier.js';
+import { DPOP_ALGS } from './create-dpop-proof-verifier.js';
 import type { HandlerContext, RequestMeta } from './handler-context.js';
 import type { FamilyRecord } from './refresh-store.js';
 import { error } from './responses.js';
@@ -22,11 +22,10 @@ export async function dpopBinding(ctx: HandlerContext, request: Request, meta: R
   if (!ctx.dpop) return UNBOUND;
   const proof = request.headers.get('dpop') ?? undefined;
   if (proof === undefined && ctx.options.dpop !== 'required') return UNBOUND;
-  // Two DPoP headers arrive joined by a comma, which no JWT contains.
-  const result = proof?.includes(',') ? { ok: false as const, reason: 'multiple' as const } : await ctx.dpop(proof, { method: request.method, url: request.url });
+  const result = await ctx.dpop(proof, { method: request.method, url: request.url });
   if (result.ok) return { jkt: result.jkt };
   ctx.options.onEvent({ type: 'dpop_refused', path: meta.path, reason: result.reason });
-  return { refused: error(400, 'invalid_dpop_proof', { 'www-authenticate': `DPoP error="invalid_dpop_proof", algs="${DPOP_ALGORITHMS.join(' ')}"` }) };
+  return { refused: error(400, 'invalid_dpop_proof', { 'www-authenticate': `DPoP error="invalid_dpop_proof", ${DPOP_ALGS}` }) };
 }
 
 /** The key a family's access tokens are bound to: in bearer mode only (a cookie-mode token never reaches script, and goes out without a proof). */

@@ -55,10 +55,11 @@ async function freshen(ctx: HandlerContext, hash: string, first: FamilyRecord): 
     if (!isDue(tokens, now)) return 'ok';
     if (!store.claimUpstream || !store.releaseUpstream) return refreshAtProvider(ctx, family, tokens, now);
     if (now >= giveUpAt) return stale(tokens, now);
+    let latest: FamilyRecord | undefined;
     if (await store.claimUpstream(family.id, holder, now + leaseMs, now)) {
       try {
         // Another instance may have refreshed between the read and the claim: only an unchanged family is refreshed.
-        const latest = await store.findByToken(hash);
+        latest = await store.findByToken(hash);
         if (latest?.version === family.version) return await refreshAtProvider(ctx, family, tokens, now);
       } finally {
         // A release that fails leaves the lease to run out: it is bounded.
@@ -66,8 +67,8 @@ async function freshen(ctx: HandlerContext, hash: string, first: FamilyRecord): 
       }
     } else {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      latest = await store.findByToken(hash);
     }
-    const latest = await store.findByToken(hash);
     // Revoked (the provider refused) or rotated meanwhile: the rotation decides what the caller gets.
     if (!latest?.upstream || latest.current !== hash) return 'ok';
     family = latest;
