@@ -7,7 +7,7 @@
 //   alternating rounds (B C, C B, ...), each round's requests per second paired with the next one's.
 //   A round's rate moves by about 10 % on its own here, whatever its length, so the two clients
 //   judged against the targets (tokenward and the two controls) get six times as many rounds.
-import { axiosAttachAuth, axiosAuthRefresh, bareFetch, bareUndici, kyClient, oauth2Fetch, oneLineWrapper, tokenward, undiciInterceptor } from '../lib/clients.mjs';
+import { axiosAttachAuth, axiosAuthRefresh, bareFetch, bareUndici, floorWrapper, kyClient, oauth2Fetch, oneLineWrapper, tokenward, undiciInterceptor } from '../lib/clients.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
 import { compare, formatSpread, interleave, median, summarize } from '../lib/stats.mjs';
 
@@ -104,14 +104,17 @@ export async function run({ smoke, log }) {
     }
     // The gap target, measured directly: tokenward against the one-line wrapper, request by request
     // (1 in flight) and round by round (64), rather than as the difference of two ratios to bare fetch
-    // taken minutes apart.
+    // taken minutes apart. The floor, a hand-written safe wrapper, is paired the same way: the least any
+    // wrapper that does the job adds.
     const wrapper = oneLineWrapper({ ...setup, store: { ...setup.store } });
     const candidate = tokenward({ ...setup, store: { ...setup.store } });
     for (const client of [wrapper, candidate]) await round(client, url, 1, warmup);
-    results.direct = { 1: await alternating(wrapper, candidate, url, one) };
+    const floor = floorWrapper({ ...setup, store: { ...setup.store } });
+    await round(floor, url, 1, warmup);
+    results.direct = { 1: await alternating(wrapper, candidate, url, one), floor: { 1: await alternating(wrapper, floor, url, one) } };
     const pairs = await interleave({ rounds: judged.rounds, measure: (which) => round(which === 'baseline' ? wrapper : candidate, url, 64, judged) });
     results.direct[64] = { ratio: compare(pairs, 'rps').paired };
-    log(`   1 in flight  tokenward against the one-line wrapper: ${formatSpread(results.direct[1].ratio)}; 64 in flight: ${formatSpread(results.direct[64].ratio)}`);
+    log(`   1 in flight  tokenward against the one-line wrapper: ${formatSpread(results.direct[1].ratio)}; 64 in flight: ${formatSpread(results.direct[64].ratio)}; the floor (1 in flight): ${formatSpread(results.direct.floor[1].ratio)}`);
     candidate.dispose();
   } finally {
     await server.close();

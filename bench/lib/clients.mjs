@@ -48,6 +48,24 @@ export function oneLineWrapper({ store }) {
   };
 }
 
+/**
+ * The floor of any safe token wrapper, written by hand: only what one must do to send a token it knows
+ * to be unexpired to an allowed origin and to see the 401 that asks for a retry (an origin check, one
+ * wall-clock read, the header, the answer awaited). What tokenward adds beyond the one-line wrapper
+ * cannot go below what this adds.
+ */
+export function floorWrapper({ origin, store }) {
+  const expiresAt = Date.now() + HOUR;
+  const prefix = `${origin}/`;
+  const wrapped = async (input, init) => {
+    if (!input.startsWith(prefix) || Date.now() >= expiresAt) throw new Error('the floor wrapper only sends a valid token to its origin');
+    const response = await fetch(input, { ...init, headers: { authorization: `Bearer ${store.access}` } });
+    if (response.status === 401) throw new Error('the floor wrapper does not retry');
+    return response;
+  };
+  return { get: (url) => wrapped(url).then(readStatus), dispose() {} };
+}
+
 /** A tokenward session whose refresher calls the token endpoint: what every tokenward client below wraps. */
 function benchSession({ tokenUrl, store, knownExpired = false }) {
   // A token the client knows to be expired: signed in an hour ago, as far as the session's clock goes
