@@ -1,5 +1,5 @@
 import { ConfigError, createAuthFetch, createSession } from '@tokenward/core';
-import { bearer, systemClock } from '@tokenward/core/internal';
+import { bearer } from '@tokenward/core/internal';
 import { SignOutFailedError } from './sign-out-failed-error.js';
 import type { Session, SessionOptions } from '@tokenward/core';
 import { createCsrfHeaders, type CsrfOptions } from './create-csrf-headers.js';
@@ -61,7 +61,7 @@ const SAFE_METHODS = /^(GET|HEAD|OPTIONS|TRACE)$/i;
  * session.on('session-expired', () => showSignIn());
  */
 export function createBrowserSession(options: BrowserSessionOptions = {}): BrowserSession {
-  const { mode = 'bearer', channel = 'tokenward', clock = systemClock, refreshUrl = '/auth/refresh', sessionHint = false } = options;
+  const { mode = 'bearer', channel = 'tokenward', refreshUrl = '/auth/refresh', sessionHint = false } = options;
   if (!URL.canParse(refreshUrl) && typeof location === 'undefined') {
     throw new ConfigError(`refreshUrl ${refreshUrl}: pass an absolute URL outside a page`);
   }
@@ -76,7 +76,6 @@ export function createBrowserSession(options: BrowserSessionOptions = {}): Brows
       : createTabCoordinator({ ...options, name: channel, cookieMode, timings: { refreshTimeoutMs: options.policy?.timeoutMs ?? 10_000 } });
   const session = createSession({
     ...options,
-    clock,
     refresh: createRefreshTransport({ url: refreshUrl, mode, headers: csrf, fetch: options.fetch }),
     // No hint in the jar: no refresh cookie either, so boot would only collect a 401.
     anonymous: options.anonymous ?? (hints.length > 0 && !hints.some(readCookie)),

@@ -40,7 +40,7 @@ export function createAuthFetch(session: Session, options: AuthFetchOptions = {}
     const target = request ? (targetOf(request.url) === undefined ? undefined : request) : targetOf(String(input));
     if (target === undefined) return baseFetch(input, init);
 
-    const signal = init?.signal ?? request?.signal ?? undefined;
+    const signal = init?.signal ?? request?.signal;
     const method = init?.method ?? request?.method ?? 'GET';
     // A Request's body is consumed by sending it: keep a copy for the one retry.
     const spare = retryUnauthorized && request?.body ? request.clone() : target;

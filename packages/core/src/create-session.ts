@@ -4,7 +4,7 @@ import { AbortedError, ConfigError, DisposedError, RefreshFailedError, isTokenwa
 import type { Effect } from './machine/effects.js';
 import type { MachineEvent } from './machine/events.js';
 import { defaultPolicy } from './machine/policy.js';
-import { initialState, type MachineState } from './machine/state.js';
+import { initialState, tokenServedUntil, type MachineState } from './machine/state.js';
 import { transition } from './machine/transition.js';
 import { systemClock } from './system-clock.js';
 import { toTokenSet } from './to-token-set.js';
@@ -151,7 +151,9 @@ export function createSession(options: SessionOptions): Session {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortedError({ cause: signal.reason }));
     const minValidityMs = Number.isFinite(options?.minValidityMs) ? options!.minValidityMs! : 0;
-    return answer(dispatch({ type: 'request', now: clock.now(), minValidityMs }), signal);
+    const now = clock.now();
+    // The machine's answer known in advance (the token, no change): it need not run.
+    return answer(now < tokenServedUntil(state, minValidityMs) ? 'token' : dispatch({ type: 'request', now, minValidityMs }), signal);
   }
 
   function onPeer(message: PeerAnnouncement): void {

@@ -47,6 +47,23 @@ describe('createSession', () => {
     expect(calls[0]?.reason).toBe('demand');
   });
 
+  it('starts the due refresh from a request when its timer has not fired, and still hands over the held token', async () => {
+    let release!: (value: TokenResponse) => void;
+    const { session, calls, clock } = setup(() => new Promise((resolve) => (release = resolve)), ok(0));
+    // Due at 50 s (expiry minus the lead), valid until 60 s: the timer is late, the clock is not.
+    clock.jump(49_999);
+    expect(await session.getAccessToken()).toBe('token-0');
+    expect(calls).toHaveLength(0);
+    clock.jump(1);
+    expect(await session.getAccessToken()).toBe('token-0');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.reason).toBe('scheduled');
+    // A caller that needs 15 s of validity waits for the new token.
+    const waiting = session.getAccessToken({ minValidityMs: 15_000 });
+    release(ok(1));
+    expect(await waiting).toBe('token-1');
+  });
+
   it('refreshes proactively at expiry minus the lead and keeps serving the old token meanwhile', async () => {
     let release!: (value: TokenResponse) => void;
     const { session, calls, clock } = setup(() => new Promise((resolve) => (release = resolve)), ok(0));

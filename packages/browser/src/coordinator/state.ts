@@ -78,8 +78,10 @@ export function initialCoordinatorState(now: number, config: CoordinatorTimings)
 }
 
 /** The knowledge of `state` without its phase: what a phase change keeps. */
-export function knowledge({ epoch, round, own, ended, helloUntil, blockedSince, lag }: Knowledge): Knowledge {
-  return { epoch, round, own, ended, helloUntil, blockedSince, lag };
+export function knowledge(state: CoordinatorState): Knowledge {
+  // Every field but the phase's own (Phase lists them all).
+  const { phase: _phase, job: _job, id: _id, until: _until, ...known } = state as CoordinatorState & { job?: Job; id?: number; until?: number };
+  return known;
 }
 
 /** The defaults; `lockWaitMs` follows the refresh timeout (plus 2 s). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CoordinatorEffect } from '../../src/coordinator/effects.js';
 import type { PeerMessage } from '../../src/coordinator/parse-peer-message.js';
-import { DEFAULT_TIMINGS, initialCoordinatorState, type CoordinatorConfig, type CoordinatorState } from '../../src/coordinator/state.js';
+import { DEFAULT_TIMINGS, initialCoordinatorState, knowledge, type CoordinatorConfig, type CoordinatorState } from '../../src/coordinator/state.js';
 import { transition } from '../../src/coordinator/transition.js';
 
 const T0 = 1_800_000_000_000;
@@ -110,6 +110,12 @@ describe('coordinator transition', () => {
     const cookie = { ...config, cookieMode: true };
     const [state, effects] = transition(booted, { type: 'message', now: T0, message: { v: 1, type: 'tokens', from: 'peer', gen: 0, at: T0, token, signedIn: true } }, cookie);
     expect([state.own, effects]).toEqual([undefined, []]);
+  });
+
+  it('keeps only the knowledge across a phase change: no field of any phase survives it', () => {
+    const job = { id: 1, replaces: undefined, at: T0, epoch: 0 };
+    const phases = [{ phase: 'hello', job }, { phase: 'holding', job, until: T0 }, { phase: 'handoff', id: 1, until: T0 }, { phase: 'closed' }] as const;
+    for (const phase of phases) expect(Object.keys(knowledge({ ...booted, ...phase })).sort()).toEqual(['blockedSince', 'ended', 'epoch', 'helloUntil', 'lag', 'own', 'round']);
   });
 
   it('stays bounded: a closed tab does nothing more', () => {

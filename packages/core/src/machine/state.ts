@@ -43,9 +43,23 @@ export function isValid(token: TokenSet | undefined, now: number, minValidityMs 
   return token !== undefined && token.expiresAt - minValidityMs > now;
 }
 
+/** When the next refresh falls due: the proactive one, or the retry after a failure. */
+export function dueAt(state: MachineState): number | undefined {
+  return state.status === 'active' ? state.refreshAt : state.status === 'backoff' ? state.retryAt : undefined;
+}
+
 /** When the runtime must wake the machine next, if ever. */
 export function wakeAt(state: MachineState): number | undefined {
   // Offline, nothing is refreshed proactively; coming back online re-checks the clock.
-  if (!state.online) return undefined;
-  return state.status === 'active' ? state.refreshAt : state.status === 'backoff' ? state.retryAt : undefined;
+  return state.online ? dueAt(state) : undefined;
+}
+
+/**
+ * Until when a `request` for `minValidityMs` is answered with the token and changes nothing: the
+ * token stays valid that long and no refresh is due. Before then the session hands the token over
+ * without running the machine (docs/architecture.md, "Where a token may go").
+ */
+export function tokenServedUntil(state: MachineState, minValidityMs: number): number {
+  // Never, without a token; no state without a session (anonymous, expired) holds one.
+  return Math.min((state.token?.expiresAt ?? -Infinity) - minValidityMs, dueAt(state) ?? Infinity);
 }

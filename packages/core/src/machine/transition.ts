@@ -6,7 +6,7 @@ import type { EventOrigin, RefreshPolicy, RefreshReason, SessionEvents, SharedTo
 import type { Effect, Emission } from './effects.js';
 import type { MachineEvent } from './events.js';
 import { backoffDelay, refreshAtFor } from './policy.js';
-import { isValid, noToken, wakeAt, type MachineState } from './state.js';
+import { dueAt, isValid, noToken, tokenServedUntil, wakeAt, type MachineState } from './state.js';
 
 export type TransitionResult = readonly [MachineState, readonly Effect[]];
 type Handlers = { [T in MachineEvent['type']]: (state: MachineState, event: Extract<MachineEvent, { type: T }>, policy: RefreshPolicy) => TransitionResult };
@@ -45,10 +45,11 @@ const handlers: Handlers = {
     const { status } = state;
     if (status === 'anonymous') return [state, [reply(new NotSignedInError({ cause: state.error }))]];
     if (status === 'expired') return [state, [reply(new SessionExpiredError({ cause: state.error }))]];
-    const valid = isValid(state.token, now, minValidityMs);
-    if (status === 'refreshing') return [state, valid ? useToken : wait];
+    // The rule the session also applies without running the machine (see tokenServedUntil).
+    if (now < tokenServedUntil(state, minValidityMs)) return [state, useToken];
+    if (status === 'refreshing') return [state, wait];
     // Stale-while-revalidate: a due refresh runs in the background, the caller keeps the token.
-    if (valid) return isDue(state, now) ? begin(state, 'scheduled', useToken) : [state, useToken];
+    if (isValid(state.token, now, minValidityMs)) return begin(state, 'scheduled', useToken);
     // In backoff without a valid token, callers fail fast until the retry is due: no refresh per call.
     return status === 'backoff' && !isDue(state, now) ? [state, [reply(state.error!)]] : begin(state, 'demand', wait);
   },
@@ -136,7 +137,7 @@ function fromPeer(shared: SharedToken, now: number, id: number, cookieMode: bool
 
 /** Whether a proactive refresh (active) or a retry (backoff) is due. */
 function isDue(state: MachineState, now: number): boolean {
-  return now >= ((state.status === 'active' ? state.refreshAt : state.status === 'backoff' ? state.retryAt : undefined) ?? Infinity);
+  return now >= (dueAt(state) ?? Infinity);
 }
 
 function isInFlight(state: MachineState, attempt: number): boolean {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RefreshFailedError } from '../../src/errors.js';
 import type { MachineEvent } from '../../src/machine/events.js';
 import { defaultPolicy } from '../../src/machine/policy.js';
-import { initialState, type MachineState } from '../../src/machine/state.js';
+import { initialState, tokenServedUntil, type MachineState } from '../../src/machine/state.js';
 import { transition } from '../../src/machine/transition.js';
 import { tokenSet } from '../helpers/tokens.js';
 
@@ -56,6 +56,16 @@ describe('transition (property)', () => {
             if (effect.type === 'emit' && effect.event === 'session-expired') expect(++expiredSinceToken).toBe(1);
           }
           state = next;
+          // The session's shortcut is the machine's own answer: before tokenServedUntil, a request
+          // gets the token and changes nothing (checked now and at the last instant it claims).
+          for (const minValidityMs of [0, 30_000]) {
+            const until = tokenServedUntil(state, minValidityMs);
+            for (const at of [now, until - 1].filter((at) => at >= now && at < until)) {
+              const [after, replies] = transition(state, { type: 'request', now: at, minValidityMs }, defaultPolicy);
+              expect(after).toBe(state);
+              expect(replies).toEqual([{ type: 'reply', reply: 'token' }]);
+            }
+          }
           // Every waiter settles as soon as no refresh is in flight.
           if (state.status !== 'refreshing') expect(waiting).toBe(0);
           checkShape(state);
