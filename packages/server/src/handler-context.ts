@@ -26,7 +26,7 @@ export interface HandlerContext {
   /** Checks the DPoP proofs of login and refresh, with `dpop` on. */
   dpop: DpopProofVerifier | undefined;
   /** Refreshes in flight by presented token: concurrent duplicates wait for the first one's grant. */
-  inflight: Map<string, Promise<SessionGrant | undefined>>;
+  inflight: Map<string, Promise<{ grant?: SessionGrant }>>;
   /** Provider refreshes in flight by family id: one per family however many refreshes wait on it. */
   upstreamInflight: Map<string, Promise<'ok' | 'ended' | 'unavailable'>>;
 }

@@ -1,5 +1,5 @@
 import { clearCookie, readCookie } from '../cookies.js';
-import { dpopBinding } from '../dpop-binding.js';
+import { dpopBinding, UNBOUND } from '../dpop-binding.js';
 import type { HandlerContext, RequestMeta, RouteHandler, SessionGrant } from '../handler-context.js';
 import { error } from '../responses.js';
 import { accessTokenFor, freshenUpstream } from '../freshen-upstream.js';
@@ -23,12 +23,13 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
   if (presented === undefined) return invalidGrant(ctx, meta, 'missing');
   // A client gone before the rotation rotates nothing: the cookie other tabs hold stays current.
   if (request.signal.aborted) return error(499, 'client_closed_request');
-  const { refused, jkt } = await dpopBinding(ctx, request, meta);
+  // Without DPoP or an OpenID provider configured, their checks cost a refresh no await.
+  const { refused, jkt } = ctx.dpop ? await dpopBinding(ctx, request, meta) : UNBOUND;
   if (refused) return refused;
 
   const leading = ctx.inflight.get(presented);
   if (leading) {
-    const grant = await leading;
+    const { grant } = await leading;
     // A bound family's answer only to a proof of its key: a copied cookie waits for nothing.
     if (grant && (grant.family.jkt === undefined || grant.family.jkt === jkt)) {
       ctx.options.onEvent({ type: 'grace', sub: grant.family.sub, familyId: grant.family.id, coalesced: true });
@@ -37,13 +38,17 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
     }
   }
   const attempt = attemptRefresh(ctx, meta, presented, jkt);
-  if (!leading) {
-    const shared = attempt.then((result) => result.grant);
-    ctx.inflight.set(presented, shared);
-    void shared.finally(() => ctx.inflight.delete(presented)).catch(() => undefined);
+  if (leading) {
+    const result = await attempt;
+    return result.response ?? sessionResponse(ctx, meta, result.grant);
   }
-  const result = await attempt;
-  return result.response ?? sessionResponse(ctx, meta, result.grant);
+  ctx.inflight.set(presented, attempt);
+  try {
+    const result = await attempt;
+    return result.response ?? sessionResponse(ctx, meta, result.grant);
+  } finally {
+    ctx.inflight.delete(presented);
+  }
 };
 
 async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented: string, jkt: string | undefined): Promise<Attempt> {
@@ -54,7 +59,7 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
     return { response: tooManyRequests(retryAfter) };
   }
   // The provider first: a refusal there must not rotate here, and its new tokens ride the rotation.
-  const upstream = await freshenUpstream(ctx, presented);
+  const upstream = ctx.upstream ? await freshenUpstream(ctx, presented) : 'ok';
   if (upstream === 'ended') return { response: invalidGrant(ctx, meta, 'upstream') };
   if (upstream === 'unavailable') return { response: error(503, 'upstream_unavailable', { 'retry-after': '5' }) };
   const outcome = await ctx.families.refresh(presented, { admit: limiters.family && ((family) => limiters.family!.take(family.id)), jkt });
