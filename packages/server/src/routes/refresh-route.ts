@@ -23,7 +23,7 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
   if (presented === undefined) return invalidGrant(ctx, meta, 'missing');
   // A client gone before the rotation rotates nothing: the cookie other tabs hold stays current.
   if (request.signal.aborted) return error(499, 'client_closed_request');
-  // Without DPoP or an OpenID provider configured, their checks cost a refresh no await.
+  // A check that is not configured (DPoP here, the provider below) costs a refresh no await.
   const { refused, jkt } = ctx.dpop ? await dpopBinding(ctx, request, meta) : UNBOUND;
   if (refused) return refused;
 
@@ -38,16 +38,13 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
     }
   }
   const attempt = attemptRefresh(ctx, meta, presented, jkt);
-  if (leading) {
-    const result = await attempt;
-    return result.response ?? sessionResponse(ctx, meta, result.grant);
-  }
-  ctx.inflight.set(presented, attempt);
+  // The first refresh of a token is the one later duplicates wait for, until it is answered.
+  if (!leading) ctx.inflight.set(presented, attempt);
   try {
     const result = await attempt;
     return result.response ?? sessionResponse(ctx, meta, result.grant);
   } finally {
-    ctx.inflight.delete(presented);
+    if (!leading) ctx.inflight.delete(presented);
   }
 };
 
