@@ -4,14 +4,13 @@
 // >= 0.8, taking the signature as a refresh's physical limit). Built package, default
 // options (rate limits on), each family its own client address as distinct users would be. A third
 // measurement, the floor, is what any Web-standard refresh costs before its own logic: read the
-// Request's cookie, one raw ES256 signature through node:crypto, a Response with the same body and
-// two cookies. Its ratio to jose is the ceiling a real refresh can reach on this runtime. Between the
+// Request's cookies, one raw ES256 signature through node:crypto, a Response with the same body and
+// two cookies (bench/lib/contract-by-hand.mjs). Its ratio to jose is the ceiling a real refresh can reach on this runtime. Between the
 // floor and tokenward: the contract's refresh written by hand (bench/lib/contract-by-hand.mjs), and
 // tokenward's refresh without the contract's hardening (no rate limits, no grace). Rounds are long
 // enough to include the garbage collection each kind of request causes in steady state.
-import { sign as nodeSign, KeyObject } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
-import { contractByHand } from '../lib/contract-by-hand.mjs';
+import { contractByHand, floorHandler } from '../lib/contract-by-hand.mjs';
 import { compare, interleave, summarize } from '../lib/stats.mjs';
 
 const BURST = 500;
@@ -49,21 +48,6 @@ const refreshRequest = (session) =>
 
 function refresh(auth, session) {
   return auth.handle(refreshRequest(session), { clientAddress: session.address });
-}
-
-/** The floor: what a refresh costs with no token logic at all (see the top of this file). */
-function floorHandler(privateKey) {
-  const key = { key: KeyObject.from(privateKey), dsaEncoding: 'ieee-p1363' };
-  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'k' })).toString('base64url');
-  return async (request) => {
-    const cookie = request.headers.get('cookie');
-    const input = `${header}.${Buffer.from(JSON.stringify({ sub: 'u', iat: 0, exp: 300, jti: crypto.randomUUID() })).toString('base64url')}`;
-    const signature = await new Promise((resolve, reject) => nodeSign('sha256', Buffer.from(input), key, (error, bytes) => (error ? reject(error) : resolve(bytes))));
-    const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
-    headers.append('set-cookie', `__Secure-tw_refresh=${cookie.slice(20, 63)}; Path=/auth; HttpOnly; Secure; SameSite=Strict`);
-    headers.append('set-cookie', `__Host-tw_csrf=${cookie.slice(-43)}; Path=/; Secure; SameSite=Strict`);
-    return new Response(JSON.stringify({ access_token: `${input}.${signature.toString('base64url')}`, token_type: 'Bearer', expires_in: 300 }), { headers });
-  };
 }
 
 /** Runs `task(i)` for i in [0, count) with `inFlight` at a time; resolves the rate per second. */
@@ -122,7 +106,7 @@ export async function run({ smoke, log }) {
           new SignJWT({ roles: ['user'] }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('u').setIssuedAt().setExpirationTime('5m').setJti(crypto.randomUUID()).sign(privateKey),
         );
         const floorPerSecond = await rate(perRound, IN_FLIGHT, async (i) => {
-          const response = await floor(refreshRequest(sessions[i]));
+          const response = await floor.handle(refreshRequest(sessions[i]));
           cookieOf(response, '__Secure-tw_refresh');
         });
         return { perSecond, floorPerSecond };
@@ -137,7 +121,7 @@ export async function run({ smoke, log }) {
         });
       const perSecond = await refreshAll(auth, slice(sessions));
       const leanPerSecond = await refreshAll(lean, slice(leanSessions));
-      const byHandPerSecond = await refreshAll({ handle: (request) => byHand.handle(request) }, slice(byHandSessions));
+      const byHandPerSecond = await refreshAll(byHand, slice(byHandSessions));
       used++;
       return { perSecond, leanPerSecond, byHandPerSecond };
     },

@@ -6,7 +6,7 @@ import { error } from './responses.js';
 /** The proof's key thumbprint when the request carries a valid proof; none without `dpop` or without a proof. */
 export type Binding = { jkt: string | undefined; refused?: undefined } | { jkt?: undefined; refused: Response };
 
-export const UNBOUND: Binding = { jkt: undefined };
+const UNBOUND: Binding = { jkt: undefined };
 
 /**
  * Reads the `DPoP` proof of a login or refresh request (RFC 9449 5): POST to this URL, no `ath`.

@@ -1,5 +1,5 @@
 import { clearCookie, readCookie } from '../cookies.js';
-import { dpopBinding, UNBOUND } from '../dpop-binding.js';
+import { dpopBinding } from '../dpop-binding.js';
 import type { HandlerContext, RequestMeta, RouteHandler, SessionGrant } from '../handler-context.js';
 import { error } from '../responses.js';
 import { accessTokenFor, freshenUpstream } from '../freshen-upstream.js';
@@ -23,8 +23,7 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
   if (presented === undefined) return invalidGrant(ctx, meta, 'missing');
   // A client gone before the rotation rotates nothing: the cookie other tabs hold stays current.
   if (request.signal.aborted) return error(499, 'client_closed_request');
-  // A check that is not configured (DPoP here, the provider below) costs a refresh no await.
-  const { refused, jkt } = ctx.dpop ? await dpopBinding(ctx, request, meta) : UNBOUND;
+  const { refused, jkt } = await dpopBinding(ctx, request, meta);
   if (refused) return refused;
 
   const leading = ctx.inflight.get(presented);
@@ -56,7 +55,7 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
     return { response: tooManyRequests(retryAfter) };
   }
   // The provider first: a refusal there must not rotate here, and its new tokens ride the rotation.
-  const upstream = ctx.upstream ? await freshenUpstream(ctx, presented) : 'ok';
+  const upstream = await freshenUpstream(ctx, presented);
   if (upstream === 'ended') return { response: invalidGrant(ctx, meta, 'upstream') };
   if (upstream === 'unavailable') return { response: error(503, 'upstream_unavailable', { 'retry-after': '5' }) };
   const outcome = await ctx.families.refresh(presented, { admit: limiters.family && ((family) => limiters.family!.take(family.id)), jkt });
