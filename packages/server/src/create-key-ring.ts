@@ -93,7 +93,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       const exp = iat + options.accessTtlSeconds;
       // The compact JWS built here rather than by jose's SignJWT: the header is encoded once per
       // key, the payload is the custom claims' JSON followed by the registered claims (serialized
-      // as JSON.stringify would, in the same order), and the signature is one thread-pool call
+      // as JSON.stringify would, in the same order), and the signature is one node:crypto call
       // (see es256Signer). The same token either way, without a per-token object of changing shape.
       const custom = Object.fromEntries(Object.entries(claims).filter(([name]) => !RESERVED.has(name)));
       if (jkt !== undefined) custom.cnf = { jkt };

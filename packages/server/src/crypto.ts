@@ -3,13 +3,12 @@ import { base64url } from 'jose';
 // Web Crypto everywhere, so the handler runs unchanged in Node, Bun, Deno and edge runtimes. Where
 // the runtime offers node:crypto, hashing is synchronous: a refresh hashes three short values, and a
 // thread-pool round trip for each would cost more than the hashing.
-type SignCallback = (error: Error | null, signature: Uint8Array) => void;
 interface NodeCrypto {
   createHash(algorithm: string): { update(data: string): { digest(): Uint8Array } };
   /** One-shot hashing (Node 20.12+): one native call instead of a Hash object. */
   hash?(algorithm: string, data: string, encoding: 'buffer'): Uint8Array;
   hash?(algorithm: string, data: string, encoding: 'base64url'): string;
-  sign?(algorithm: string, data: Uint8Array, key: { key: unknown; dsaEncoding: 'ieee-p1363' }, callback: SignCallback): void;
+  sign?(algorithm: string, data: Uint8Array, key: { key: unknown; dsaEncoding: 'ieee-p1363' }): Uint8Array;
   KeyObject?: { from(key: CryptoKey): unknown };
 }
 const nodeCrypto = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
@@ -79,9 +78,11 @@ export function secretsEqual(a: string, b: string): boolean {
 
 /**
  * An ES256 signer for one private key: the JWS signature (raw r || s, base64url) of a signing
- * input. Through node:crypto's asynchronous sign where the runtime has it (libuv's thread pool,
- * as Web Crypto's, at a fraction of its per-call JavaScript), else Web Crypto. `web` forces the
- * portable path (tests).
+ * input. Where the runtime has node:crypto, it signs synchronously (about 27 us): a refresh's own
+ * work keeps the main thread the busy one, so handing each signature to libuv's thread pool and
+ * waking a pool thread for it cost the main thread more than the signature itself (a refresh
+ * measured 36 to 44 % slower that way; docs/architecture.md, "The server's refresh"). Else Web
+ * Crypto. `web` forces the portable path (tests).
  *
  * @example
  * const sign = es256Signer(privateKey);
@@ -91,10 +92,7 @@ export function es256Signer(privateKey: CryptoKey, { web = false } = {}): (input
   const { sign, KeyObject } = (!web && nodeCrypto) || {};
   if (sign && KeyObject && NodeBuffer) {
     const key = { key: KeyObject.from(privateKey), dsaEncoding: 'ieee-p1363' as const };
-    return (input) =>
-      new Promise((resolve, reject) => {
-        sign('sha256', NodeBuffer.from(input), key, (error, signature) => (error ? reject(error) : resolve(toBase64url(signature))));
-      });
+    return async (input) => toBase64url(sign('sha256', NodeBuffer.from(input), key));
   }
   return async (input) => toBase64url(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, encoder.encode(input))));
 }
