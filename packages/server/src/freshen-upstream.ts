@@ -23,14 +23,17 @@ const POLL_MS = 50;
  * expiry, and stores them sealed in the family. At most once at a time per family: in this
  * instance (`ctx.upstreamInflight`), and across instances when the store has the upstream lease
  * (`claimUpstream`): the provider rotates its refresh tokens, so a second refresh with the same
- * one would be a reuse there. Only the current token's holder triggers it: a parent in its grace
- * window gets the rotation's answer, never a second provider refresh.
+ * one would be a reuse there. Only the current token's holder triggers it, with a proof of the
+ * family's DPoP key when it has one: a parent in its grace window gets the rotation's answer,
+ * never a second provider refresh.
  */
-export async function freshenUpstream(ctx: HandlerContext, presented: string): Promise<UpstreamCheck> {
+export async function freshenUpstream(ctx: HandlerContext, presented: string, jkt: string | undefined): Promise<UpstreamCheck> {
   if (!ctx.upstream) return 'ok';
   const hash = await sha256(presented);
   const family = await ctx.store.findByToken(hash);
-  if (!family?.upstream || family.current !== hash) return 'ok';
+  // A family bound to a DPoP key is refreshed at the provider only for a proof of that key: a copied
+  // cookie alone must not spend the provider's refresh token (the rotation then refuses it).
+  if (!family?.upstream || family.current !== hash || (family.jkt !== undefined && family.jkt !== jkt)) return 'ok';
   let running = ctx.upstreamInflight.get(family.id);
   if (!running) {
     running = freshen(ctx, hash, family);

@@ -1,6 +1,7 @@
 import { compactDecrypt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, type FamilyRecord, type RefreshStore } from '../src/index.js';
+import { dpopKey } from './helpers/dpop-key.js';
 import { ENCRYPTION_KEY, oidcSetup, type OidcSetup } from './helpers/oidc-setup.js';
 
 /** The handler's clock, moved by the test; the provider keeps real time. */
@@ -65,6 +66,27 @@ describe('OpenID upstream: refresh behind /auth/refresh', () => {
     expect(lagging.jar.get('tw_refresh')).toBe(alice.jar.get('tw_refresh'));
     expect(await refreshGrants(setup)).toBe(1);
     expect(setup.events.map((event) => event.type).filter((type) => type === 'refresh' || type === 'grace')).toEqual(['refresh', 'grace']);
+  });
+
+  it("a copied refresh cookie of a DPoP-bound family, without the key's proof, spends nothing at the provider", async () => {
+    const clock = testClock();
+    const setup = await oidcSetup({ clock: clock.now, providerAccessTtl: 600, dpop: true });
+    const alice = setup.browser();
+    await alice.signIn();
+    const key = await dpopKey('ES256', clock.now);
+    const refresh = async (browser: typeof alice, proof: boolean) =>
+      browser.request(`${setup.app}/auth/refresh`, { method: 'POST', csrf: true, headers: proof ? { dpop: await key.proof('POST', `${setup.app}/auth/refresh`) } : {} });
+    expect((await refresh(alice, true)).status).toBe(200); // the first proof binds the family to the key
+    const thief = setup.browser();
+    thief.jar.set('tw_refresh', alice.jar.get('tw_refresh')!, '/auth');
+    thief.jar.set('tw_csrf', alice.jar.get('tw_csrf')!, '/');
+    clock.advance(560_000); // the provider's access token is due
+    expect((await refresh(thief, false)).status).toBe(401);
+    expect(setup.events.at(-1)).toEqual({ type: 'invalid_grant', reason: 'dpop_key' });
+    expect(await refreshGrants(setup)).toBe(0);
+    // The key's holder still refreshes, at the provider too, and keeps the session.
+    expect((await refresh(alice, true)).status).toBe(200);
+    expect(await refreshGrants(setup)).toBe(1);
   });
 
   it("maps the provider's invalid_grant to the contract's 401 invalid_grant after one provider request, and the session is gone", async () => {

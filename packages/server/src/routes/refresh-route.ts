@@ -55,7 +55,7 @@ async function attemptRefresh(ctx: HandlerContext, meta: RequestMeta, presented:
     return { response: tooManyRequests(retryAfter) };
   }
   // The provider first: a refusal there must not rotate here, and its new tokens ride the rotation.
-  const upstream = await freshenUpstream(ctx, presented);
+  const upstream = await freshenUpstream(ctx, presented, jkt);
   if (upstream === 'ended') return { response: invalidGrant(ctx, meta, 'upstream') };
   if (upstream === 'unavailable') return { response: error(503, 'upstream_unavailable', { 'retry-after': '5' }) };
   const outcome = await ctx.families.refresh(presented, { admit: limiters.family && ((family) => limiters.family!.take(family.id)), jkt });
