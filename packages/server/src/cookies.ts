@@ -18,7 +18,10 @@ export interface CookieSet {
   csrf: CookieSpec;
   /** The session hint: `1` while a refresh cookie exists, readable by the page and holding no secret. */
   session: CookieSpec;
-  /** The OpenID sign-in in progress (state, nonce, PKCE verifier, sealed): only the callback reads it. */
+  /**
+   * The OpenID sign-ins in progress (state, nonce, PKCE verifier, sealed), one cookie each, named
+   * by `flowCookie`: only the callback reads them.
+   */
   flow: CookieSpec;
 }
 
@@ -46,6 +49,17 @@ export function cookieSet(paths: { refresh: string; access: string }, secure: bo
     // Lax: it must come back on the provider's cross-site redirect to the callback.
     flow: { ...spec(COOKIE_NAMES.flow, `${paths.refresh === '/' ? '' : paths.refresh}/callback`, true), sameSite: 'Lax' },
   };
+}
+
+/**
+ * The cookie of one sign-in: the flow cookie's name followed by the flow's `state`, so that sign-ins
+ * started at once (every tab sent to sign in when a session ends) do not overwrite each other. The
+ * state is the callback's own query parameter, so it is checked to be base64url before it names a
+ * Set-Cookie: undefined when it is not. A sign-in abandoned at the provider leaves its cookie (about
+ * 400 bytes) on the callback path until its Max-Age of 10 minutes ends.
+ */
+export function flowCookie(flow: CookieSpec, state: string | null): CookieSpec | undefined {
+  return state !== null && /^[\w-]{16,128}$/.test(state) ? { ...flow, name: `${flow.name}_${state}` } : undefined;
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/;

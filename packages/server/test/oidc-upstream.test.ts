@@ -17,7 +17,7 @@ describe('OpenID upstream: sign-in', () => {
     expect(params.state).toMatch(/^[\w-]{43}$/);
     expect(params.nonce).toMatch(/^[\w-]{43}$/);
     expect(params.code_challenge).toMatch(/^[\w-]{43}$/);
-    const flow = cookiesOf(login).get('tw_oidc')!;
+    const flow = cookiesOf(login).get(`tw_oidc_${params.state}`)!;
     expect(Object.fromEntries(flow.attributes)).toEqual({ 'max-age': '600', path: '/auth/callback', samesite: 'Lax', httponly: true });
     // A JWE: five parts, and neither the state nor the nonce readable in it.
     expect(flow.value.split('.')).toHaveLength(5);
@@ -36,7 +36,8 @@ describe('OpenID upstream: sign-in', () => {
     expect(set.get('tw_csrf')!.attributes.get('path')).toBe('/');
     // The session hint: without it a page would skip its boot refresh.
     expect(set.get('tw_session')!.value).toBe('1');
-    expect(set.get('tw_oidc')!.attributes.get('max-age')).toBe('0');
+    // That sign-in's own flow cookie goes: one use.
+    expect([...set.values()].filter((cookie) => cookie.name.startsWith('tw_oidc_')).map((cookie) => cookie.attributes.get('max-age'))).toEqual(['0']);
     expect(events.filter((event) => event.type === 'login')).toEqual([{ type: 'login', sub: 'alice', familyId: expect.any(String), mode: 'bearer' }]);
 
     const first = await alice.request(`${app}/auth/refresh`, { method: 'POST', csrf: true });
@@ -75,6 +76,17 @@ describe('OpenID upstream: sign-in', () => {
     expect((await alice.request(`${app}/auth/refresh`, { method: 'POST', csrf: true })).status).toBe(401);
   });
 
+  it('sign-ins started at once in one browser (every tab sent to sign in) each complete, in any order', async () => {
+    const { counts, events, browser } = await oidcSetup();
+    const alice = browser();
+    const first = await alice.startLogin('?returnTo=%2Ffirst');
+    const second = await alice.startLogin('?returnTo=%2Fsecond');
+    const answers = [await alice.request(second.href), await alice.request(first.href)];
+    expect(answers.map((answer) => [answer.status, answer.headers.get('location')])).toEqual([[303, '/second'], [303, '/first']]);
+    expect(counts.token).toBe(2);
+    expect(events.filter((event) => event.type === 'login')).toHaveLength(2);
+  });
+
   it("upstreamClaims picks the local access token's claims from the validated ID token", async () => {
     const seen: Record<string, unknown>[] = [];
     const { app, issuer, browser } = await oidcSetup({ upstreamClaims: (claims) => (seen.push({ ...claims }), { idp: claims.iss, roles: ['user'] }) });
@@ -102,14 +114,26 @@ describe('OpenID upstream: attacks', () => {
     expect(events.at(-1)).toEqual({ type: 'login_failed', reason: 'invalid_state' });
   });
 
+  it('refuses a state that is not base64url before it can name a cookie: no Set-Cookie, no token request', async () => {
+    const { counts, browser } = await oidcSetup();
+    const mallory = browser();
+    const callback = await mallory.startLogin();
+    callback.searchParams.set('state', `${callback.searchParams.get('state')}; Domain=evil.test`);
+    const response = await mallory.request(callback.href);
+    expect([response.status, await response.json()]).toEqual([400, { error: 'invalid_state' }]);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(counts.token).toBe(0);
+  });
+
   it('refuses a replayed code, even with the flow cookie replayed too', async () => {
     const { counts, browser } = await oidcSetup();
     const alice = browser();
     const callback = await alice.startLogin();
-    const flowCookie = alice.jar.get('tw_oidc')!;
+    const name = `tw_oidc_${callback.searchParams.get('state')}`;
+    const flowCookie = alice.jar.get(name)!;
     expect((await alice.request(callback.href)).status).toBe(303);
     const attacker = browser();
-    attacker.jar.set('tw_oidc', flowCookie, '/auth/callback');
+    attacker.jar.set(name, flowCookie, '/auth/callback');
     const replay = await attacker.request(callback.href);
     expect([replay.status, await replay.json()]).toEqual([400, { error: 'invalid_grant' }]);
     expect(attacker.jar.get('tw_refresh')).toBeUndefined();
@@ -143,12 +167,13 @@ describe('OpenID upstream: attacks', () => {
     const { counts, browser } = await oidcSetup();
     const alice = browser();
     const callback = await alice.startLogin();
-    const flow = alice.jar.get('tw_oidc')!;
+    const name = `tw_oidc_${callback.searchParams.get('state')}`;
+    const flow = alice.jar.get(name)!;
     // One character of the ciphertext changed (its first: all six bits count; the last characters of
     // a base64url segment may carry unused bits, so changing them can leave the bytes as they were).
     const parts = flow.split('.');
     parts[3] = (parts[3]!.startsWith('A') ? 'B' : 'A') + parts[3]!.slice(1);
-    alice.jar.set('tw_oidc', parts.join('.'), '/auth/callback');
+    alice.jar.set(name, parts.join('.'), '/auth/callback');
     const response = await alice.request(callback.href);
     expect(response.status).toBe(400);
     expect(counts.token).toBe(0);

@@ -1,28 +1,31 @@
-import { clearCookie, readCookie } from '../cookies.js';
+import { clearCookie, flowCookie, readCookie } from '../cookies.js';
 import type { RouteHandler } from '../handler-context.js';
 import { error } from '../responses.js';
 import { setSessionCookies } from '../session-response.js';
 
 /**
- * `GET {base}/callback`: the provider's redirect. The flow cookie must open and its `state` match
- * (else nothing is sent to the provider); the code is exchanged with the PKCE verifier, the ID token
- * validated with the nonce; then the same cookies and refresh-token family as a password login, and
- * a redirect to the `returnTo` checked at `/login`. The flow cookie goes in every case: one use.
+ * `GET {base}/callback`: the provider's redirect. The flow cookie named by the `state` parameter
+ * must open and its `state` match (else nothing is sent to the provider); the code is exchanged
+ * with the PKCE verifier, the ID token validated with the nonce; then the same cookies and
+ * refresh-token family as a password login, and a redirect to the `returnTo` checked at `/login`.
+ * That flow's cookie goes in every case: one use.
  */
 export const oidcCallbackRoute: RouteHandler = async (ctx, request, meta) => {
   const { options, upstream, families } = ctx;
   const headers = new Headers();
-  clearCookie(headers, meta.cookies.flow, meta.secure);
+  const url = new URL(request.url);
+  const cookie = flowCookie(meta.cookies.flow, url.searchParams.get('state'));
+  if (cookie) clearCookie(headers, cookie, meta.secure);
   const refuse = (reason: 'invalid_state' | 'access_denied' | 'invalid_grant' | 'invalid_id_token' | 'upstream_error') => {
     options.onEvent({ type: 'login_failed', reason });
     return error(reason === 'upstream_error' ? 502 : 400, reason, headers);
   };
-  const presented = readCookie(request, meta.cookies.flow.name);
+  const presented = cookie && readCookie(request, cookie.name);
   const flow = presented === undefined ? undefined : await upstream!.box.open('flow', presented);
   if (!flow || typeof flow.state !== 'string' || typeof flow.nonce !== 'string' || typeof flow.verifier !== 'string') return refuse('invalid_state');
   let result;
   try {
-    result = await upstream!.finish(new URL(request.url), { state: flow.state, nonce: flow.nonce, verifier: flow.verifier }, options.clock());
+    result = await upstream!.finish(url, { state: flow.state, nonce: flow.nonce, verifier: flow.verifier }, options.clock());
   } catch (cause) {
     options.logger.error('tokenward: the OpenID provider could not complete the sign-in', cause);
     return refuse('upstream_error');

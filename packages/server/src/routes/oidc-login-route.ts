@@ -1,4 +1,4 @@
-import { setCookie } from '../cookies.js';
+import { flowCookie, setCookie } from '../cookies.js';
 import type { RouteHandler } from '../handler-context.js';
 import { error } from '../responses.js';
 import { safeReturnTo } from '../safe-return-to.js';
@@ -10,7 +10,8 @@ export const FLOW_TTL_SECONDS = 600;
 /**
  * `GET {base}/login[?returnTo=/path][&mode=cookie]` with an upstream: redirects to the provider.
  * The flow (state, nonce, PKCE verifier) and where to return go in a sealed, HttpOnly, short-lived
- * cookie that only the callback's path receives; of the verifier the URL carries only its hash.
+ * cookie of its own (`flowCookie`) that only the callback's path receives; of the verifier the URL
+ * carries only its hash.
  */
 export const oidcLoginRoute: RouteHandler = async (ctx, request, meta) => {
   const { options, limiters, upstream } = ctx;
@@ -32,6 +33,6 @@ export const oidcLoginRoute: RouteHandler = async (ctx, request, meta) => {
   const returnTo = safeReturnTo(url.searchParams.get('returnTo'), url.origin);
   const sealed = await upstream!.box.seal('flow', { ...begun.flow, returnTo, mode }, FLOW_TTL_SECONDS);
   const headers = new Headers({ location: begun.url.href });
-  setCookie(headers, meta.cookies.flow, sealed, FLOW_TTL_SECONDS, meta.secure);
+  setCookie(headers, flowCookie(meta.cookies.flow, begun.flow.state)!, sealed, FLOW_TTL_SECONDS, meta.secure);
   return new Response(null, { status: 302, headers });
 };
