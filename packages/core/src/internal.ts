@@ -7,6 +7,7 @@ export { REQUEST_ERROR, wantsDpopNonce } from './rules/www-authenticate.js';
 export { SESSION_ENDING_ERRORS, TRANSIENT_ERRORS, expiryReason } from './rules/session-ending-errors.js';
 export { createOriginCheck } from './create-origin-check.js';
 export { bearer, isOneShot } from './create-auth-fetch.js';
+export { TOKEN_READERS, type TokenNow } from './token-now.js';
 export { toTokenSet } from './to-token-set.js';
 export { toSharedToken } from './to-shared-token.js';
 export { readJwtTimes } from './read-jwt-times.js';

@@ -1,6 +1,6 @@
-import { ConfigError, type Session, type TokenSet } from '@tokenward/core';
+import { ConfigError, type GetTokenOptions, type Session, type TokenSet } from '@tokenward/core';
 import type { DpopProver } from '@tokenward/core/dpop';
-import { REQUEST_ERROR, bearer, createOriginCheck, isOneShot, wantsDpopNonce } from '@tokenward/core/internal';
+import { REQUEST_ERROR, TOKEN_READERS, bearer, createOriginCheck, isOneShot, wantsDpopNonce } from '@tokenward/core/internal';
 import { StableController } from './stable-controller.js';
 
 // undici's dispatch API (undici 7 and 8), as far as the interceptor uses it. Declared here so that
@@ -65,13 +65,18 @@ export function createAuthInterceptor(session: Session, options: AuthInterceptor
   const targetOf = createOriginCheck(options?.origins);
   const retry = options?.retryUnauthorized !== false;
   const dpop: DpopState | undefined = options?.dpop ? { prover: options.dpop, nonces: new Map() } : undefined;
+  // A held token is dispatched at once, without a promise in between, as createAuthFetch does.
+  const readToken = TOKEN_READERS.get(session) ?? ((options?: GetTokenOptions) => Promise.resolve(session.getTokenSet(options)));
   return <D extends AnyDispatch>(next: D): D => {
     const dispatch = next as unknown as Dispatch;
     return function authDispatch(opts: DispatchOptions, handler: DispatchHandler): boolean {
       // Without an origin (a bare Client or Pool on undici 7) nothing says where it goes: no token.
-      if (opts.origin === undefined || targetOf(originOf(opts.origin)) === undefined) return dispatch(opts, handler);
+      // The origin as undici will parse it goes through the same check as createAuthFetch's URLs.
+      if (opts.origin === undefined || targetOf(String(opts.origin)) === undefined) return dispatch(opts, handler);
       const auth = new AuthHandler(dispatch, opts, handler, session, retry, !isOneShot(opts.body) && !isIterator(opts.body), dpop);
-      session.getTokenSet().then((token) => auth.send(token), (error: Error) => auth.fail(error));
+      const held = readToken();
+      if (held instanceof Promise) held.then((token) => auth.send(token), (error: Error) => auth.fail(error));
+      else auth.send(held);
       return true;
     } as unknown as D;
   };

@@ -193,6 +193,41 @@ describe('createAuthInterceptor (undici) over real HTTP', () => {
   });
 });
 
+describe('createAuthInterceptor: the dispatch it makes', () => {
+  /** The interceptor over a dispatch that records what it was given. */
+  function recorded(session: Session) {
+    const sent: Array<{ origin: unknown; headers: unknown }> = [];
+    const dispatch = (opts: { origin?: unknown; headers?: unknown }) => (sent.push({ origin: opts.origin, headers: opts.headers }), true);
+    const authDispatch = createAuthInterceptor(session, { origins: ['https://api.example'] })(dispatch as never) as unknown as (opts: object, handler: object) => boolean;
+    return { sent, send: (origin: unknown) => authDispatch({ origin, path: '/x', method: 'GET' }, {}) };
+  }
+
+  it('hands a held token over in the same call, and waits only for a refresh', async () => {
+    const held = createSession({ tokens: { accessToken: 'held', expiresIn: 3600 }, refresh: async () => ({ accessToken: 'fresh', expiresIn: 3600 }) });
+    const first = recorded(held);
+    first.send('https://api.example');
+    expect(first.sent).toEqual([{ origin: 'https://api.example', headers: { authorization: 'Bearer held' } }]);
+    const empty = createSession({ refresh: async () => ({ accessToken: 'fresh', expiresIn: 3600 }) });
+    const second = recorded(empty);
+    second.send('https://api.example');
+    expect(second.sent).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(second.sent).toEqual([{ origin: 'https://api.example', headers: { authorization: 'Bearer fresh' } }]);
+    held.dispose();
+    empty.dispose();
+  });
+
+  it('gives the token to the allowed origin in any form undici takes, and never to a lookalike', () => {
+    const session = createSession({ tokens: { accessToken: 'held', expiresIn: 3600 }, refresh: async () => ({ accessToken: 'fresh', expiresIn: 3600 }) });
+    const { sent, send } = recorded(session);
+    const allowed = ['https://api.example', new URL('https://api.example'), 'https://api.example/', 'https://user@api.example', 'https://API.example:443'];
+    const refused = ['https://api.example.evil.test', 'https://api.example@evil.test', 'https://evil.test/https://api.example', 'http://api.example', 'https://api.example:8443', '//api.example', 'not a url'];
+    for (const origin of [...allowed, ...refused]) send(origin);
+    expect(sent.map((call) => [String(call.origin), call.headers !== undefined])).toEqual([...allowed.map((origin) => [String(origin), true]), ...refused.map((origin) => [origin, false])]);
+    session.dispose();
+  });
+});
+
 describe("the README's undici snippet", () => {
   it('runs as written: client credentials from a real token endpoint, undici.request and undici.fetch with the token', async () => {
     const issued: string[] = [];
