@@ -7,7 +7,7 @@
 //   alternating rounds (B C, C B, ...), each round's requests per second paired with the next one's.
 //   A round's rate moves by about 10 % on its own here, whatever its length, so the two clients
 //   judged against the targets (tokenward and the two controls) get six times as many rounds.
-import { axiosAttachAuth, axiosAuthRefresh, bareFetch, bareUndici, floorWrapper, kyClient, oauth2Fetch, oneLineWrapper, tokenward, undiciInterceptor } from '../lib/clients.mjs';
+import { axiosAttachAuth, axiosAuthRefresh, bareFetch, bareUndici, floorWrapper, kyClient, oauth2Fetch, oneLineUndiciInterceptor, oneLineWrapper, tokenward, undiciInterceptor } from '../lib/clients.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
 import { compare, formatSpread, interleave, median, summarize } from '../lib/stats.mjs';
 
@@ -25,6 +25,7 @@ const CANDIDATES = {
   'axios + axios-auth-refresh': (setup) => axiosAuthRefresh(setup),
   'axios + tokenward attachAuth': (setup) => axiosAttachAuth(setup),
   'undici.request, fixed header (undici control)': (setup) => bareUndici(setup),
+  'undici + one-line interceptor (control)': (setup) => oneLineUndiciInterceptor(setup),
   'undici + tokenward interceptor': (setup) => undiciInterceptor(setup),
 };
 

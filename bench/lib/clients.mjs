@@ -102,17 +102,29 @@ export function axiosAttachAuth({ origin, ...setup }) {
   return { get: (url) => api.get(url, { responseType: 'arraybuffer' }).then((response) => response.status), dispose: () => session.dispose() };
 }
 
-/** undici.request on a plain Agent with a fixed header: the baseline for the interceptor below. */
-export function bareUndici({ store }) {
-  const agent = new Agent();
+/** `undici.request` through `dispatcher`, the body read; the `headers()` set by hand, if given. */
+function viaUndici(dispatcher, dispose, headers) {
   return {
     async get(url) {
-      const { statusCode, body } = await request(url, { dispatcher: agent, headers: { authorization: `Bearer ${store.access}` } });
+      const { statusCode, body } = await request(url, { dispatcher, headers: headers?.() });
       await body.arrayBuffer();
       return statusCode;
     },
-    dispose: () => void agent.close(),
+    dispose,
   };
+}
+
+/** undici.request on a plain Agent with a fixed header: the baseline for the interceptors below. */
+export function bareUndici({ store }) {
+  const agent = new Agent();
+  return viaUndici(agent, () => void agent.close(), () => ({ authorization: `Bearer ${store.access}` }));
+}
+
+/** undici.request through an Agent composed with a one-line interceptor that sets the header: what composing any interceptor costs. */
+export function oneLineUndiciInterceptor({ store }) {
+  const agent = new Agent();
+  const dispatcher = agent.compose((dispatch) => (options, handler) => dispatch({ ...options, headers: { authorization: `Bearer ${store.access}` } }, handler));
+  return viaUndici(dispatcher, () => void agent.close());
 }
 
 /** undici.request through an Agent composed with tokenward's `createAuthInterceptor` (@tokenward/node). */
@@ -120,17 +132,10 @@ export function undiciInterceptor({ origin, ...setup }) {
   const session = benchSession(setup);
   const agent = new Agent();
   const dispatcher = agent.compose(createAuthInterceptor(session, { origins: [origin] }));
-  return {
-    async get(url) {
-      const { statusCode, body } = await request(url, { dispatcher });
-      await body.arrayBuffer();
-      return statusCode;
-    },
-    dispose() {
-      session.dispose();
-      void agent.close();
-    },
-  };
+  return viaUndici(dispatcher, () => {
+    session.dispose();
+    void agent.close();
+  });
 }
 
 /** @badgateway/oauth2-client's OAuth2Fetch, as its README sets it up (no scheduled refresh timer). */
