@@ -2,6 +2,7 @@ import { ConfigError } from '@tokenward/core';
 import type { DpopProofFailure } from './create-dpop-proof-verifier.js';
 import type { OidcUpstream } from './create-oidc-upstream.js';
 import type { RateLimit } from './create-rate-limiter.js';
+import type { ReplayStore } from './create-replay-cache.js';
 import type { RefreshStore, SessionMode } from './refresh-store.js';
 
 /** Who signed in, as the app decided: `sub` becomes the token's subject, `claims` its custom claims. */
@@ -51,6 +52,8 @@ export interface AuthHandlerOptions {
    * refresh without a proof are refused. Default `false`: proofs are ignored.
    */
   dpop?: boolean | 'required';
+  /** With `dpop` and several instances: proof ids shared by all of them (see `DpopProofVerifierOptions.replayStore`). */
+  dpopReplayStore?: ReplayStore;
   /** `iss` of the access tokens. */
   issuer: string;
   /** `aud` of the access tokens. */
@@ -90,7 +93,7 @@ export interface AuthHandlerOptions {
 
 export type ResolvedLimits = { login: RateLimit | false; refresh: RateLimit | false; family: RateLimit | false };
 
-export interface ResolvedOptions extends Required<Omit<AuthHandlerOptions, 'store' | 'rateLimit' | 'clientAddress' | 'onEvent' | 'authenticate' | 'upstream' | 'upstreamClaims'>> {
+export interface ResolvedOptions extends Required<Omit<AuthHandlerOptions, 'store' | 'rateLimit' | 'clientAddress' | 'onEvent' | 'authenticate' | 'upstream' | 'upstreamClaims' | 'dpopReplayStore'>> {
   authenticate: AuthHandlerOptions['authenticate'];
   upstreamClaims: NonNullable<AuthHandlerOptions['upstreamClaims']>;
   rateLimit: ResolvedLimits;

@@ -64,7 +64,7 @@ export function createAuthHandler(options: AuthHandlerOptions): AuthHandler {
     store,
     families: createFamilies({ store, policy, clock }),
     limiters: { login: limiter(resolved.rateLimit.login), refresh: limiter(resolved.rateLimit.refresh), family: limiter(resolved.rateLimit.family) },
-    dpop: resolved.dpop ? createDpopProofVerifier({ clock }) : undefined,
+    dpop: resolved.dpop ? createDpopProofVerifier({ clock, replayStore: options.dpopReplayStore }) : undefined,
     inflight: new Map(),
     upstreamInflight: new Map(),
   };

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
-import { createReplayCache } from './create-replay-cache.js';
+import { createReplayCache, type ReplayStore } from './create-replay-cache.js';
 import { sha256 } from './crypto.js';
 
 /** Asymmetric algorithms only (RFC 9449 4.3): a proof must be verifiable from its public key alone. */
@@ -32,6 +32,12 @@ export interface DpopProofVerifierOptions {
   maxReplayEntries?: number;
   /** Milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * Proof ids shared by every instance (`createRedisReplayStore` from `@tokenward/redis`): a proof
+   * is then accepted once across the fleet. Checked after this instance's own memory; while the
+   * shared store fails, this instance's memory alone decides (the protection of one instance).
+   */
+  replayStore?: ReplayStore;
 }
 
 export type DpopProofVerifier = (proof: string | undefined, target: DpopProofTarget) => Promise<DpopProofResult>;
@@ -44,8 +50,9 @@ const MAX_JTI = 256;
  * Checks an RFC 9449 DPoP proof: `typ: dpop+jwt`, an asymmetric `alg`, a public `jwk` header that
  * verifies the signature, `htm` and `htu` of this request, `iat` within `maxAgeSeconds` (with
  * `skewSeconds` either way), `jti` never seen before in that window, and `ath` when an access
- * token comes with it. The seen `jti`s live in this instance's memory: behind a load balancer a
- * proof captured in flight can be replayed once to each other instance within the window.
+ * token comes with it. The seen `jti`s live in this instance's memory, and in `replayStore` when
+ * one is given: without it, behind a load balancer a proof captured in flight can be replayed once
+ * to each other instance within the window.
  *
  * @example
  * const verifyProof = createDpopProofVerifier();
@@ -53,9 +60,11 @@ const MAX_JTI = 256;
  * if (result.ok) console.log(result.jkt);
  */
 export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}): DpopProofVerifier {
-  const { maxAgeSeconds = 60, skewSeconds = 5, maxReplayEntries = 100_000, clock = Date.now } = options;
+  const { maxAgeSeconds = 60, skewSeconds = 5, maxReplayEntries = 100_000, clock = Date.now, replayStore } = options;
   // A proof is live from iat - skew to iat + maxAge + skew: remembered that long after any use.
-  const seen = createReplayCache({ ttlMs: (maxAgeSeconds + 2 * skewSeconds) * 1000, maxEntries: maxReplayEntries, clock });
+  const ttlMs = (maxAgeSeconds + 2 * skewSeconds) * 1000;
+  const seen = createReplayCache({ ttlMs, maxEntries: maxReplayEntries, clock });
+  const sharedSays = (key: string) => replayStore!.add(key, ttlMs).catch(() => true);
 
   return async (proof, { method, url, accessToken }) => {
     if (!proof) return { ok: false, reason: 'missing' };
@@ -80,7 +89,8 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI) return { ok: false, reason: 'jti' };
     const jkt = await calculateJwkThumbprint(header.jwk as JWK);
     // Checked last: a proof refused for another reason does not use up its jti.
-    if (!seen.add(`${jkt} ${jti}`)) return { ok: false, reason: 'replay' };
+    const key = `${jkt} ${jti}`;
+    if (!seen.add(key) || (replayStore && !(await sharedSays(key)))) return { ok: false, reason: 'replay' };
     return { ok: true, jkt };
   };
 }

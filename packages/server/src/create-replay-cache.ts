@@ -1,3 +1,13 @@
+/**
+ * Where DPoP proof ids are remembered across server instances (`@tokenward/redis`'s
+ * `createRedisReplayStore`), so that a proof replayed to another instance behind a load balancer
+ * is refused too. The contract: `add(key, ttlMs)` resolves `true` if and only if no call added
+ * `key` within the last `ttlMs`, atomically (of concurrent calls with one key, one gets `true`).
+ */
+export interface ReplayStore {
+  add(key: string, ttlMs: number): Promise<boolean>;
+}
+
 /** Remembers values for a fixed time; `add` says whether a value is new. */
 export interface ReplayCache {
   /** `true` the first time `key` is added within its lifetime; `false` for a repeat, or when full. */

@@ -2,6 +2,7 @@ import { ConfigError } from '@tokenward/core';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type RemoteJWKSetOptions } from 'jose';
 import { COOKIE_NAMES, readCookie } from './cookies.js';
 import { createDpopProofVerifier, DPOP_ALGS as ALGS, type DpopProofVerifier } from './create-dpop-proof-verifier.js';
+import type { ReplayStore } from './create-replay-cache.js';
 
 /** The verified access token's claims. */
 export interface AccessClaims extends JWTPayload {
@@ -44,6 +45,8 @@ export interface TokenVerifierOptions {
    * its proof. `'required'`: DPoP-bound tokens only. Default `false` (Bearer and the cookie only).
    */
   dpop?: boolean | 'required';
+  /** With `dpop`: proof ids shared by every instance of the API (see `DpopProofVerifierOptions.replayStore`). */
+  dpopReplayStore?: ReplayStore;
   /**
    * The API's public origin (`https://api.example.com`), which proofs' `htu` must name. Default:
    * the request's own URL, or for a Node-style request `http://` + its Host header. Set it behind
@@ -74,12 +77,12 @@ type Presented = { token: string; scheme: 'bearer' | 'dpop' | 'cookie' };
  * console.log(result.claims.sub);
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const { jwks, jwksUrl, remoteJwks, issuer, audience, clockTolerance = 2, cookie, clock = Date.now, dpop = false, origin } = options;
+  const { jwks, jwksUrl, remoteJwks, issuer, audience, clockTolerance = 2, cookie, clock = Date.now, dpop = false, dpopReplayStore, origin } = options;
   if ((jwks === undefined) === (jwksUrl === undefined)) throw new ConfigError('createTokenVerifier: pass exactly one of `jwks` and `jwksUrl`');
   if (dpop !== false && dpop !== true && dpop !== 'required') throw new ConfigError("createTokenVerifier: `dpop` must be a boolean or 'required'");
   if (origin !== undefined && (!URL.canParse(origin) || new URL(origin).origin !== origin)) throw new ConfigError(`createTokenVerifier: \`origin\` must be an origin, got ${JSON.stringify(origin)}`);
   const keys = keySource(jwks, jwksUrl, remoteJwks);
-  const proofs = dpop ? createDpopProofVerifier({ clock }) : undefined;
+  const proofs = dpop ? createDpopProofVerifier({ clock, replayStore: dpopReplayStore }) : undefined;
   // Without a token: every scheme this verifier takes, with the algorithms proofs may use.
   const bare = dpop === 'required' ? `DPoP ${ALGS}` : dpop ? `Bearer, DPoP ${ALGS}` : 'Bearer';
 

@@ -11,6 +11,7 @@ export { createTokenVerifier } from './create-token-verifier.js';
 export type { AccessClaims, Requirement, TokenVerifier, TokenVerifierOptions, VerifyResult } from './create-token-verifier.js';
 export { createDpopProofVerifier, DPOP_ALGORITHMS } from './create-dpop-proof-verifier.js';
 export type { DpopProofFailure, DpopProofResult, DpopProofTarget, DpopProofVerifier, DpopProofVerifierOptions } from './create-dpop-proof-verifier.js';
+export type { ReplayStore } from './create-replay-cache.js';
 export { requireRoles, requireScopes } from './requirements.js';
 export { verifyCsrf } from './verify-csrf.js';
 export type { CsrfCheckOptions } from './verify-csrf.js';
