@@ -64,7 +64,13 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions = {}):
   // A proof is live from iat - skew to iat + maxAge + skew: remembered that long after any use.
   const ttlMs = (maxAgeSeconds + 2 * skewSeconds) * 1000;
   const seen = createReplayCache({ ttlMs, maxEntries: maxReplayEntries, clock });
-  const sharedSays = (key: string) => replayStore!.add(key, ttlMs).catch(() => true);
+  const sharedSays = async (key: string) => {
+    try {
+      return await replayStore!.add(key, ttlMs);
+    } catch {
+      return true; // the shared store failed: this instance's memory has decided
+    }
+  };
 
   return async (proof, { method, url, accessToken }) => {
     if (!proof) return { ok: false, reason: 'missing' };

@@ -50,6 +50,29 @@ describe('createDpopProofVerifier (RFC 9449 4.3)', () => {
     expect((await verify(await key.proof('GET', URL_), GET)).ok).toBe(true);
   });
 
+  it('asks a shared replayStore after its own memory, with the proof window, and decides alone while the store fails (even by throwing)', async () => {
+    const calls: Array<[string, number]> = [];
+    let failing = false;
+    const shared = new Set<string>();
+    const replayStore = {
+      add(key: string, ttlMs: number): Promise<boolean> {
+        calls.push([key, ttlMs]);
+        if (failing) throw new Error('store down');
+        return Promise.resolve(shared.size !== shared.add(key).size);
+      },
+    };
+    const [first, second] = [createDpopProofVerifier({ replayStore }), createDpopProofVerifier({ replayStore })];
+    const key = await dpopKey();
+    const proof = await key.proof('GET', URL_);
+    expect([await first(proof, GET), await second(proof, GET)]).toEqual([{ ok: true, jkt: key.jkt }, { ok: false, reason: 'replay' }]);
+    // A replay to the same instance is refused by its memory, without asking the store.
+    expect(await first(proof, GET)).toEqual({ ok: false, reason: 'replay' });
+    expect(calls.map(([, ttlMs]) => ttlMs)).toEqual([70_000, 70_000]);
+    failing = true;
+    const fresh = await key.proof('GET', URL_);
+    expect([await first(fresh, GET), await first(fresh, GET)]).toEqual([{ ok: true, jkt: key.jkt }, { ok: false, reason: 'replay' }]);
+  });
+
   it('accepts iat within 60 s back and 5 s ahead, and refuses it outside', async () => {
     const clock = clocked();
     const verify = createDpopProofVerifier({ clock: clock.now });
