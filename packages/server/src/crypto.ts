@@ -80,8 +80,8 @@ export function secretsEqual(a: string, b: string): boolean {
  * An ES256 signer for one private key: the JWS signature (raw r || s, base64url) of a signing
  * input. Where the runtime has node:crypto, it signs synchronously (about 27 us): a refresh's own
  * work keeps the main thread the busy one, so handing each signature to libuv's thread pool and
- * waking a pool thread for it cost the main thread more than the signature itself (a refresh
- * measured 36 to 44 % slower that way; docs/architecture.md, "The server's refresh"). Else Web
+ * waking a pool thread for it cost the main thread more than the signature itself (refreshes per
+ * second rose by 30 to 45 % without it; docs/architecture.md, "The server's refresh"). Else Web
  * Crypto. `web` forces the portable path (tests).
  *
  * @example
