@@ -1,5 +1,5 @@
 import { randomToken, sha256 } from './crypto.js';
-import { decideRefresh, rotateRecord, startFamily, type FamilyPolicy } from './decide-refresh.js';
+import { decideRefresh, provesKey, rotateRecord, startFamily, type FamilyPolicy } from './decide-refresh.js';
 import { openChild, sealChild } from './grace-seal.js';
 import type { FamilyRecord, RefreshStore, SessionMode } from './refresh-store.js';
 
@@ -75,7 +75,7 @@ export function createFamilies({ store, policy, clock }: FamiliesOptions): Famil
         const decision = decideRefresh(family, hash, now, policy);
         if (decision.kind === 'invalid') return decision;
         // Before anything else: without the family's key a token neither rotates nor revokes (see SECURITY.md).
-        if (family!.jkt !== undefined && family!.jkt !== jkt) return { kind: 'invalid', reason: 'dpop_key' };
+        if (!provesKey(family!, jkt)) return { kind: 'invalid', reason: 'dpop_key' };
         if (decision.kind === 'reuse') {
           // A rotated token came back too late: someone kept a copy. Nobody keeps the session.
           await store.revokeFamily(family!.id);

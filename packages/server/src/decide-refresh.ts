@@ -41,6 +41,15 @@ export function decideRefresh(
   return inGrace ? { kind: 'grace' } : { kind: 'reuse' };
 }
 
+/**
+ * Whether a request that proved `jkt` (or none) may act for `family`: an unbound family for anyone
+ * holding its cookie, a DPoP-bound one only with a proof of its key. Checked before anything is
+ * done for the family: a rotation, a grace answer, a coalesced answer, a provider refresh.
+ */
+export function provesKey(family: Pick<FamilyRecord, 'jkt'>, jkt: string | undefined): boolean {
+  return family.jkt === undefined || family.jkt === jkt;
+}
+
 /** A new family's first record. */
 export function startFamily(
   start: Pick<FamilyRecord, 'id' | 'sub' | 'claims' | 'mode' | 'current' | 'upstream' | 'jkt'>,

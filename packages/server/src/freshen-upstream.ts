@@ -1,6 +1,7 @@
 import type { UpstreamTokens } from './create-oidc-upstream.js';
 import type { SignedAccessToken } from './create-key-ring.js';
 import { randomToken, sha256 } from './crypto.js';
+import { provesKey } from './decide-refresh.js';
 import { boundKey } from './dpop-binding.js';
 import type { HandlerContext } from './handler-context.js';
 import type { FamilyRecord } from './refresh-store.js';
@@ -33,7 +34,7 @@ export async function freshenUpstream(ctx: HandlerContext, presented: string, jk
   const family = await ctx.store.findByToken(hash);
   // A family bound to a DPoP key is refreshed at the provider only for a proof of that key: a copied
   // cookie alone must not spend the provider's refresh token (the rotation then refuses it).
-  if (!family?.upstream || family.current !== hash || (family.jkt !== undefined && family.jkt !== jkt)) return 'ok';
+  if (!family?.upstream || family.current !== hash || !provesKey(family, jkt)) return 'ok';
   let running = ctx.upstreamInflight.get(family.id);
   if (!running) {
     running = freshen(ctx, hash, family);

@@ -1,4 +1,5 @@
 import { clearCookie, readCookie } from '../cookies.js';
+import { provesKey } from '../decide-refresh.js';
 import { dpopBinding } from '../dpop-binding.js';
 import type { HandlerContext, RequestMeta, RouteHandler, SessionGrant } from '../handler-context.js';
 import { error } from '../responses.js';
@@ -30,7 +31,7 @@ export const refreshRoute: RouteHandler = async (ctx, request, meta) => {
   if (leading) {
     const { grant } = await leading;
     // A bound family's answer only to a proof of its key: a copied cookie waits for nothing.
-    if (grant && (grant.family.jkt === undefined || grant.family.jkt === jkt)) {
+    if (grant && provesKey(grant.family, jkt)) {
       ctx.options.onEvent({ type: 'grace', sub: grant.family.sub, familyId: grant.family.id, coalesced: true });
       const expiresIn = Math.max(1, grant.access.exp - Math.floor(ctx.options.clock() / 1000));
       return sessionResponse(ctx, meta, { ...grant, access: { ...grant.access, expiresIn } });
