@@ -5,10 +5,12 @@
 // options (rate limits on), each family its own client address as distinct users would be. A third
 // measurement, the floor, is what any Web-standard refresh costs before its own logic: read the
 // Request's cookies, one raw ES256 signature through node:crypto, a Response with the same body and
-// two cookies (bench/lib/contract-by-hand.mjs). Its ratio to jose is the ceiling a real refresh can reach on this runtime. Between the
-// floor and tokenward: the contract's refresh written by hand (bench/lib/contract-by-hand.mjs), and
-// tokenward's refresh without the contract's hardening (no rate limits, no grace). Rounds are long
-// enough to include the garbage collection each kind of request causes in steady state.
+// two cookies (bench/lib/contract-by-hand.mjs). Its ratio to jose is the ceiling a real refresh can
+// reach on this runtime. Between the floor and tokenward: the contract's refresh written by hand
+// (bench/lib/contract-by-hand.mjs), and tokenward's refresh without the contract's hardening (no
+// rate limits, no grace). The floor and the contract by hand sign asynchronously, their faster way
+// (docs/architecture.md, "The server's refresh"). Rounds are long enough to include the garbage
+// collection each kind of request causes in steady state.
 import { generateKeyPair, SignJWT } from 'jose';
 import { contractByHand, floorHandler } from '../lib/contract-by-hand.mjs';
 import { compare, interleave, summarize } from '../lib/stats.mjs';

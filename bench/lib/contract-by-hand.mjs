@@ -1,9 +1,9 @@
 // The cookie contract's refresh written by hand, as small as it can be while doing what the issue
 // asks of every refresh: the CSRF header matched against its cookie, the refresh token looked up by
 // its SHA-256 only, rotated (a new 256-bit token, the family's version moved on), an ES256 access
-// token signed through node:crypto, and the new cookies set. No rate limits, no grace, no events,
-// no coalescing of concurrent refreshes, no pluggable store: what tokenward's refresh adds on top of
-// this is its own cost. The floor below is the same answer with no token logic at all.
+// token signed through node:crypto, and the new cookies set. No rate limits, no grace, no reuse
+// detection (a rotated hash is forgotten), no events, no coalescing of concurrent refreshes, no
+// pluggable store: what tokenward's refresh adds on top of this is its own cost. The floor below is the same answer with no token logic at all.
 import { hash, KeyObject, randomBytes, sign } from 'node:crypto';
 
 const DAY_MS = 86_400_000;
