@@ -32,6 +32,8 @@ export interface SoakServerOptions {
 export interface RefreshLogEntry {
   /** Arrival, epoch ms. */
   at: number;
+  /** When the client sent it, epoch ms, if it said so (the Chromium soak's page does: `x-soak-sent-at`). */
+  sentAt?: number;
   /** When the answer was sent, epoch ms. */
   end: number;
   kind: FaultKind;
@@ -141,7 +143,8 @@ export async function startSoakServer(options: SoakServerOptions = {}): Promise<
         const at = Date.now();
         const response = await server.handle(request);
         const retryAfter = response.headers.get('retry-after');
-        log.push({ at, end: Date.now(), kind: decided.get(request) ?? 'ok', status: response.status, ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}) });
+        const sentAt = Number(request.headers.get('x-soak-sent-at')) || undefined;
+        log.push({ at, ...(sentAt ? { sentAt } : {}), end: Date.now(), kind: decided.get(request) ?? 'ok', status: response.status, ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}) });
         return response;
       },
     },
